@@ -1,0 +1,1 @@
+"""Runnable examples of sparkforge, and the local Spark + Delta session they share."""

@@ -1,0 +1,193 @@
+"""The one exception tree of sparkforge.
+
+Every error carries a stable ``code`` and its ``params``; the message is rendered from the
+single template table :data:`ERROR_TEMPLATES` as ``"[CODE] message"``. Codes never change once
+released, so callers and alerting can match on them.
+
+::
+
+    SparkForgeError (Exception)
+    ├── ConfigurationError (ValueError)
+    │   └── sparkforge.writer.WriterConfigurationError
+    ├── ValidationError (ValueError)        .problems: every (path, reason) found
+    │   └── sparkforge.writer.WriterValidationError
+    ├── PipelineError (RuntimeError)
+    │   └── StepError
+    ├── TableOperationError (RuntimeError)
+    │   └── sparkforge.writer.WriterTableError
+    └── sparkforge.writer.WriterError       root of the writer's errors
+
+This module imports nothing from pyspark or the rest of sparkforge.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "ERROR_TEMPLATES",
+    "ConfigurationError",
+    "PipelineError",
+    "Problem",
+    "SparkForgeError",
+    "StepError",
+    "TableOperationError",
+    "ValidationError",
+    "render_problems",
+]
+
+#: Message templates by error code, sorted by code. Placeholders are the error's params.
+ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
+    {
+        "CONFIG_INVALID": "Invalid value for {option}: {reason}.",
+        "IDENTIFIER_INVALID": "Invalid {kind} name {name!r}: {reason}.",
+        "MODEL_INVALID": "Invalid {model}: {problems}",
+        "PIPELINE_GRAPH_INVALID": "Invalid pipeline: {reason}.",
+        "PIPELINE_INPUT_INVALID": "Invalid input to the pipeline run: {reason}.",
+        "PIPELINE_RUN_FAILED": "Pipeline {pipeline} run {run_id} failed: {reason}.",
+        "RULES_INVALID": "Invalid validation rules for step {step}: {reason}.",
+        "STEP_FAILED": "Step {step} ({phase}) failed: {reason}.",
+        "TABLE_CONFLICT": (
+            "{operation} on {table} kept conflicting with concurrent writers "
+            "after {attempts} attempts: {reason}."
+        ),
+        "TABLE_NOT_FOUND": "Table {table} does not exist.",
+        "TABLE_OPERATION_FAILED": "{operation} on {table} failed: {reason}.",
+        "TABLE_SCHEMA_MISMATCH": "Table {table} has an incompatible schema: {reason}.",
+        "VALIDATION_THRESHOLD": (
+            "Step {step} ({phase}) validation rate {rate}% is below the {phase} "
+            "minimum of {minimum}%."
+        ),
+        "WRITER_CONFIG_INVALID": "Invalid writer option {option}: {reason}.",
+        "WRITER_INPUT_INVALID": "Invalid {subject}, nothing was written: {problems}",
+        "WRITER_LEGACY_TABLE": "Table {table} {reason}.",
+        "WRITER_MODE_MISMATCH": "{method} is not available here: {reason}.",
+        "WRITER_WRITE_FAILED": "Writing {runs} run(s) to {table} failed: {reason}.",
+    }
+)
+
+
+def _placeholders(template: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in an input: where it is and what is wrong with it.
+
+    Parameters
+    ----------
+    path
+        Where the problem is, as a field path such as ``steps[2].valid_rows``.
+    reason
+        What is wrong, in words a user can act on.
+    """
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.path else self.reason
+
+
+def render_problems(problems: tuple[Problem, ...], *, limit: int = 20) -> str:
+    """Render problems as one readable string, at most ``limit`` of them in full.
+
+    Parameters
+    ----------
+    problems
+        The problems to render.
+    limit
+        How many to spell out; the rest are counted.
+
+    Returns
+    -------
+    str
+        ``"N problem(s): path: reason; path: reason ..."``.
+    """
+    shown = "; ".join(str(p) for p in problems[:limit])
+    more = len(problems) - limit
+    tail = f"; ... and {more} more" if more > 0 else ""
+    return f"{len(problems)} problem(s): {shown}{tail}"
+
+
+class SparkForgeError(Exception):
+    """Root of every error sparkforge raises.
+
+    Parameters
+    ----------
+    code
+        A key of :data:`ERROR_TEMPLATES`; stable across releases.
+    params
+        The values of the template's placeholders, as strings.
+
+    Attributes
+    ----------
+    code : str
+        The stable error code.
+    params : Mapping[str, str]
+        The context the message was rendered from.
+    """
+
+    def __init__(self, code: str, params: Mapping[str, str] | None = None) -> None:
+        given = dict(params or {})
+        template = ERROR_TEMPLATES.get(code)
+        if template is None:
+            raise KeyError(f"unknown sparkforge error code {code!r}")
+        expected = _placeholders(template)
+        if set(given) != expected:
+            raise KeyError(
+                f"error {code} takes params {sorted(expected)}, was given {sorted(given)}"
+            )
+        self.code = code
+        self.params: Mapping[str, str] = MappingProxyType(given)
+        super().__init__(f"[{code}] {template.format(**given)}")
+
+    @property
+    def message(self) -> str:
+        """The rendered message, ``"[CODE] ..."``."""
+        return str(self.args[0])
+
+
+class ConfigurationError(SparkForgeError, ValueError):
+    """A configuration object or option has an invalid value."""
+
+
+class ValidationError(SparkForgeError, ValueError):
+    """Input data or a model failed validation.
+
+    Parameters
+    ----------
+    code, params
+        As for :class:`SparkForgeError`.
+    problems
+        Every problem found, each with its field path.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        problems: tuple[Problem, ...] = (),
+    ) -> None:
+        super().__init__(code, params)
+        self.problems = problems
+
+
+class PipelineError(SparkForgeError, RuntimeError):
+    """A pipeline could not be built or run."""
+
+
+class StepError(PipelineError):
+    """One pipeline step failed."""
+
+
+class TableOperationError(SparkForgeError, RuntimeError):
+    """A Delta table operation failed; the Spark or Delta cause is chained."""
