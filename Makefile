@@ -15,7 +15,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export SPARKFORGE_DELTA_JARS := $(abspath .cache/jars)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup install jars test test-unit test-long cov lint fmt demo bench clean
+.PHONY: help setup install jars demo test test-unit test-long cov lint fmt bench clean
 
 help: ## Show the targets and what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,10 @@ $(JARS): pyproject.toml scripts/fetch_delta_jars.sh | $(STAMP)
 	@touch $@
 
 jars: $(JARS) ## Fetch Delta Lake's JARs from Maven Central into .cache/jars
+
+demo: setup ## Run the example orders pipeline on local Spark + Delta and show its run log
+	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
+	$(PY) -m examples.demo
 
 test: setup ## Run the whole test suite (unit + real Spark/Delta integration)
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
@@ -57,6 +61,9 @@ lint: setup ## ruff format --check, ruff check, mypy --strict
 fmt: setup ## Format and autofix with ruff
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+bench: setup ## Run the benchmarks; writes benchmarks/results.json and benchmarks/results.md
+	$(PY) -m benchmarks
 
 clean: ## Remove the virtualenv, caches and local Spark output
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist *.egg-info

@@ -1,12 +1,69 @@
 """sparkforge: PySpark + Delta Lake pipelines in the Medallion layout, with a typed run log.
 
-Build a pipeline with :class:`~sparkforge.pipeline.PipelineBuilder`; every run returns a
-:class:`~sparkforge.models.PipelineReport`; :class:`sparkforge.writer.LogWriter` keeps those
-reports in one Delta log table.
+Build a pipeline with :class:`PipelineBuilder`; every run returns a :class:`PipelineReport`;
+:class:`LogWriter` keeps those reports, run after run, in one Delta log table.
+
+>>> import sparkforge
+>>> sparkforge.RunStatus.SUCCESS == "success"
+True
 """
 
 from __future__ import annotations
 
 from sparkforge._version import __version__
+from sparkforge.errors import (
+    ConfigurationError,
+    PipelineError,
+    SparkForgeError,
+    StepError,
+    TableOperationError,
+    ValidationError,
+)
+from sparkforge.logging import PipelineLogger
+from sparkforge.models import (
+    ErrorInfo,
+    ExecutionContext,
+    Phase,
+    PipelineConfig,
+    PipelineMetrics,
+    PipelineReport,
+    RuleResult,
+    RunMode,
+    RunStatus,
+    StepResult,
+    StepStatus,
+    ValidationThresholds,
+)
+from sparkforge.pipeline import PipelineBuilder, PipelineRunner
+from sparkforge.validation import Rule
+from sparkforge.writer import LogWriter, WriteMode, WriterConfig, WriteResult
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    "ConfigurationError",
+    "ErrorInfo",
+    "ExecutionContext",
+    "LogWriter",
+    "Phase",
+    "PipelineBuilder",
+    "PipelineConfig",
+    "PipelineError",
+    "PipelineLogger",
+    "PipelineMetrics",
+    "PipelineReport",
+    "PipelineRunner",
+    "Rule",
+    "RuleResult",
+    "RunMode",
+    "RunStatus",
+    "SparkForgeError",
+    "StepError",
+    "StepResult",
+    "StepStatus",
+    "TableOperationError",
+    "ValidationError",
+    "ValidationThresholds",
+    "WriteMode",
+    "WriterConfig",
+    "WriteResult",
+]

@@ -73,6 +73,17 @@ class Reader:
             return None
         return value
 
+    def boolean(
+        self, data: Mapping[str, object], key: str, path: str, *, optional: bool = False
+    ) -> bool | None:
+        value = self.get(data, key, path, optional=optional)
+        if value is _MISSING or (value is None and optional):
+            return None
+        if not isinstance(value, bool):
+            self.fail(join_path(path, key), f"expected a bool, got {_describe(value)}")
+            return None
+        return value
+
     def number(
         self, data: Mapping[str, object], key: str, path: str, *, optional: bool = False
     ) -> float | None:
@@ -82,10 +93,15 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(join_path(path, key), f"expected a number, got {_describe(value)}")
             return None
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:
+            self.fail(join_path(path, key), f"is too large for a float, got {_describe(value)}")
+            return None
+        if not math.isfinite(number):
             self.fail(join_path(path, key), f"expected a finite number, got {value!r}")
             return None
-        return float(value)
+        return number
 
     def instant(
         self, data: Mapping[str, object], key: str, path: str, *, optional: bool = False
@@ -108,7 +124,12 @@ class Reader:
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             self.fail(where, f"timestamp {value!r} has no UTC offset; instants must be aware")
             return None
-        return parsed.astimezone(timezone.utc)
+        try:
+            return parsed.astimezone(timezone.utc)
+        except OverflowError:
+            # e.g. 0001-01-01T00:00:00+05:00: a valid string whose UTC instant is before year 1.
+            self.fail(where, f"timestamp {value!r} is outside the range of a UTC instant")
+            return None
 
     def enum(
         self,

@@ -11,7 +11,7 @@ released, so callers and alerting can match on them.
     │   └── sparkforge.writer.WriterConfigurationError
     ├── ValidationError (ValueError)        .problems: every (path, reason) found
     │   └── sparkforge.writer.WriterValidationError
-    ├── PipelineError (RuntimeError)
+    ├── PipelineError (RuntimeError)    .report: the failed run's report, if any
     │   └── StepError
     ├── TableOperationError (RuntimeError)
     │   └── sparkforge.writer.WriterTableError
@@ -30,16 +30,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    # Type-only: at run time this module still imports nothing else from sparkforge.
+    from sparkforge.models import PipelineReport
+
 __all__ = [
-    "ERROR_TEMPLATES",
     "ConfigurationError",
+    "ERROR_TEMPLATES",
     "PipelineError",
     "Problem",
+    "render_problems",
     "SparkForgeError",
     "StepError",
     "TableOperationError",
     "ValidationError",
-    "render_problems",
 ]
 
 #: Message templates by error code, sorted by code. Placeholders are the error's params.
@@ -53,6 +56,7 @@ ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
         "PIPELINE_RUN_FAILED": "Pipeline {pipeline} run {run_id} failed: {reason}.",
         "RULES_INVALID": "Invalid validation rules for step {step}: {reason}.",
         "STEP_FAILED": "Step {step} ({phase}) failed: {reason}.",
+        "STEP_SKIPPED": "Step {step} ({phase}) was skipped: upstream step {upstream} failed.",
         "TABLE_CONFLICT": (
             "{operation} on {table} kept conflicting with concurrent writers "
             "after {attempts} attempts: {reason}."
@@ -182,7 +186,31 @@ class ValidationError(SparkForgeError, ValueError):
 
 
 class PipelineError(SparkForgeError, RuntimeError):
-    """A pipeline could not be built or run."""
+    """A pipeline could not be built or run.
+
+    Parameters
+    ----------
+    code, params
+        As for :class:`SparkForgeError`.
+    report
+        The report of the failed run, when the error is raised after a run
+        (``PipelineConfig(raise_on_failure=True)``).
+
+    Attributes
+    ----------
+    report : PipelineReport or None
+        The failed run's report, or None when no run happened (e.g. an invalid graph).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        report: PipelineReport | None = None,
+    ) -> None:
+        super().__init__(code, params)
+        self.report = report
 
 
 class StepError(PipelineError):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 else:
     _Adapter = logging.LoggerAdapter
 
-__all__ = ["ROOT_LOGGER_NAME", "PipelineLogger", "context_of"]
+__all__ = ["context_of", "PipelineLogger", "ROOT_LOGGER_NAME"]
 
 #: Every sparkforge logger is a child of this one.
 ROOT_LOGGER_NAME = "sparkforge"

@@ -43,8 +43,8 @@ __all__ = [
     "StepResult",
     "StepStatus",
     "TableWriteMode",
-    "ValidationThresholds",
     "utc_now",
+    "ValidationThresholds",
 ]
 
 #: A JSON-safe dictionary, as produced by ``to_dict``.
@@ -670,9 +670,11 @@ class PipelineConfig(_Model):
     thresholds
         Minimum validation rate per phase.
     max_parallel_steps
-        How many independent silver steps may run at once (1 runs them one by one).
+        How many independent steps may run at once, in threads of the driver (1 runs them
+        one by one). Silver steps that do not depend on each other are the ones that gain.
     quarantine_invalid
-        Keep the invalid rows of silver and gold steps in a ``<table>_quarantine`` Delta table.
+        Append the invalid rows of silver and gold steps to a ``<table>_quarantine`` Delta
+        table, with the rules each row failed, the run id and the instant.
     raise_on_failure
         Raise :class:`~sparkforge.errors.PipelineError` when a run fails, instead of only
         recording the failure in its report.
@@ -718,10 +720,7 @@ class PipelineConfig(_Model):
             else ValidationThresholds._read(reader, thresholds_raw, join_path(path, "thresholds"))
         )
         steps = reader.integer(m, "max_parallel_steps", path)
-        flags = {key: reader.get(m, key, path, optional=False) for key in _CONFIG_FLAGS}
-        for key, value in flags.items():
-            if not isinstance(value, bool):
-                reader.fail(join_path(path, key), f"expected a bool, got {value!r}")
+        flags = {key: reader.boolean(m, key, path) for key in _CONFIG_FLAGS}
         if len(reader.problems) > before:
             return None
         try:

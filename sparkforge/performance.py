@@ -25,12 +25,12 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "current_rss_bytes",
     "MemoryProbe",
     "OperationStats",
-    "Timer",
-    "current_rss_bytes",
     "peak_rss_bytes",
     "timed",
+    "Timer",
 ]
 
 _P = ParamSpec("_P")

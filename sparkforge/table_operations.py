@@ -49,12 +49,9 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 __all__ = [
-    "CONFLICT_ERRORS",
-    "RESERVED_WORDS",
-    "Commit",
-    "TableRef",
-    "Transaction",
     "append",
+    "Commit",
+    "CONFLICT_ERRORS",
     "create_table_if_not_exists",
     "ensure_schema",
     "find_commit",
@@ -65,8 +62,11 @@ __all__ = [
     "overwrite",
     "quote_identifier",
     "read_schema",
+    "RESERVED_WORDS",
     "retry_on_conflict",
     "table_exists",
+    "TableRef",
+    "Transaction",
     "vacuum",
     "validate_identifier",
 ]
@@ -114,8 +114,12 @@ _PATH_FORBIDDEN = re.compile(r"[`\x00-\x1f\x7f]")
 
 
 def _identifier_error(kind: str, name: object, reason: str) -> TableOperationError:
+    # Never str() an arbitrary object here: a huge int refuses to become text (ValueError).
+    shown = name if isinstance(name, str) else f"<{type(name).__name__}>"
+    if len(shown) > 200:
+        shown = shown[:197] + "..."
     return TableOperationError(
-        "IDENTIFIER_INVALID", {"kind": kind, "name": str(name), "reason": reason}
+        "IDENTIFIER_INVALID", {"kind": kind, "name": shown, "reason": reason}
     )
 
 
@@ -202,6 +206,10 @@ def _validate_path(path: object) -> str:
         raise _identifier_error("path", path, "it is empty")
     if _PATH_FORBIDDEN.search(path):
         raise _identifier_error("path", path, "backticks and control characters are not allowed")
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _identifier_error("path", path, "it is not valid Unicode") from None
     return path
 
 
@@ -446,7 +454,8 @@ def create_table_if_not_exists(
     Returns
     -------
     bool
-        Whether this call created the table.
+        Whether the table was absent when the call began (so this call, or a creator racing
+        it, created it: Delta lets both succeed and commits version 0 once).
 
     Raises
     ------

@@ -1,0 +1,40 @@
+"""Build and run Medallion pipelines: bronze validation, silver and gold Delta tables.
+
+Declare the steps with :class:`PipelineBuilder`, get a :class:`PipelineRunner` from
+``to_pipeline()``, and run it; every run returns a :class:`~sparkforge.models.PipelineReport`.
+See ``docs/pipeline.md`` for what each count means and how the run modes behave.
+"""
+
+from __future__ import annotations
+
+from sparkforge.pipeline.builder import PipelineBuilder
+from sparkforge.pipeline.plan import (
+    QUARANTINE_AT_COL,
+    QUARANTINE_RUN_ID_COL,
+    QUARANTINE_SUFFIX,
+    PipelinePlan,
+)
+from sparkforge.pipeline.runner import PipelineRunner
+from sparkforge.pipeline.steps import (
+    BronzeStep,
+    GoldStep,
+    GoldTransform,
+    SilverStep,
+    SilverTransform,
+    StepSpec,
+)
+
+__all__ = [
+    "BronzeStep",
+    "GoldStep",
+    "GoldTransform",
+    "PipelineBuilder",
+    "PipelinePlan",
+    "PipelineRunner",
+    "QUARANTINE_AT_COL",
+    "QUARANTINE_RUN_ID_COL",
+    "QUARANTINE_SUFFIX",
+    "SilverStep",
+    "SilverTransform",
+    "StepSpec",
+]

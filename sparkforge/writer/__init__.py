@@ -1,0 +1,118 @@
+"""The Delta run log: one strict, typed table of every pipeline run's steps.
+
+>>> from sparkforge.writer import LogWriter, WriterConfig  # doctest: +SKIP
+>>> writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+... # doctest: +SKIP
+>>> writer.write_report(report)  # doctest: +SKIP
+
+The legacy names ``MinimalLogRow``, ``MIN_LOG_SCHEMA`` and ``flatten_report_min`` are still
+served from here; using one emits a ``DeprecationWarning`` naming its replacement (see the
+migration guide).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+from sparkforge.writer.config import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_COMMIT_ATTEMPTS,
+    DEFAULT_PARTITION_COLUMNS,
+    DEFAULT_TABLE_NAME_PATTERN,
+    DEFAULT_TABLE_PROPERTIES,
+    PARTITIONABLE_COLUMNS,
+    Compression,
+    Deduplication,
+    FailurePolicy,
+    WriteMode,
+    WriterConfig,
+)
+from sparkforge.writer.core import Clock, LogWriter, check_log_quality, schema_problems
+from sparkforge.writer.exceptions import (
+    WriterConfigurationError,
+    WriterError,
+    WriterTableError,
+    WriterValidationError,
+)
+from sparkforge.writer.legacy import MigrationResult, migrate_legacy_table
+from sparkforge.writer.models import (
+    LOG_COLUMNS,
+    LOG_SCHEMA,
+    LOG_SCHEMA_VERSION,
+    REQUIRED_COLUMNS,
+    DataQualityCheck,
+    DataQualityResult,
+    LogRow,
+    RuleResultRow,
+    WriteResult,
+    WriterMetrics,
+    report_problems,
+    rows_from_report,
+)
+
+__all__ = [
+    "check_log_quality",
+    "Clock",
+    "Compression",
+    "DataQualityCheck",
+    "DataQualityResult",
+    "Deduplication",
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_MAX_COMMIT_ATTEMPTS",
+    "DEFAULT_PARTITION_COLUMNS",
+    "DEFAULT_TABLE_NAME_PATTERN",
+    "DEFAULT_TABLE_PROPERTIES",
+    "FailurePolicy",
+    "LOG_COLUMNS",
+    "LOG_SCHEMA",
+    "LOG_SCHEMA_VERSION",
+    "LogRow",
+    "LogWriter",
+    "migrate_legacy_table",
+    "MigrationResult",
+    "PARTITIONABLE_COLUMNS",
+    "report_problems",
+    "REQUIRED_COLUMNS",
+    "rows_from_report",
+    "RuleResultRow",
+    "schema_problems",
+    "WriteMode",
+    "WriterConfig",
+    "WriterConfigurationError",
+    "WriterError",
+    "WriteResult",
+    "WriterMetrics",
+    "WriterTableError",
+    "WriterValidationError",
+]
+
+# Deprecated names served by ``__getattr__``, with what replaces each.
+_DEPRECATED_NAMES: dict[str, str] = {
+    "MIN_LOG_SCHEMA": "sparkforge.writer.LOG_SCHEMA",
+    "MinimalLogRow": "sparkforge.writer.LogRow",
+    "flatten_report_min": "sparkforge.writer.rows_from_report",
+}
+
+
+def __getattr__(name: str) -> object:
+    replacement = _DEPRECATED_NAMES.get(name)
+    if replacement is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from sparkforge.writer import legacy
+
+    # flatten_report_min warns when called, so importing it is silent (one warning per use).
+    # ``from sparkforge.writer import NAME`` first probes the name with hasattr() inside
+    # importlib, then fetches it: only the fetch warns, so the import warns once.
+    probing = sys._getframe(1).f_code.co_name == "_handle_fromlist"
+    if name != "flatten_report_min" and not probing:
+        warnings.warn(
+            f"sparkforge.writer.{name} is deprecated; use {replacement}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    return getattr(legacy, name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_DEPRECATED_NAMES], key=str.casefold)

@@ -1,0 +1,133 @@
+"""The demo pipeline on the test session: its reports against its Delta tables and its data."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+
+from examples.demo import CUSTOMERS, FIRST_ORDERS, SECOND_ORDERS, run_demo
+from sparkforge.models import RunMode, RunStatus
+from sparkforge.pipeline import QUARANTINE_RUN_ID_COL
+from sparkforge.reporting import format_report
+from sparkforge.writer.models import report_problems
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime
+
+    from pyspark.sql import DataFrame, SparkSession
+
+    from examples.demo import OrderRow
+    from sparkforge.models import PipelineReport
+
+pytestmark = pytest.mark.delta
+
+
+@pytest.fixture(scope="module")
+def demo(spark: SparkSession) -> Iterator[tuple[str, list[PipelineReport]]]:
+    schema = f"t_demo_{uuid.uuid4().hex[:8]}"
+    reports = run_demo(spark, schema=schema)
+    yield schema, reports
+    spark.sql(f"DROP DATABASE IF EXISTS {schema} CASCADE")
+
+
+# An oracle in plain Python, from the demo's own data.
+def _bronze_valid(rows: list[OrderRow]) -> list[OrderRow]:
+    return [r for r in rows if r[0] is not None and r[2] is not None]
+
+
+def _silver_valid(rows: list[OrderRow]) -> list[OrderRow]:
+    def ok(row: OrderRow) -> bool:
+        status = (row[3] or "").strip().lower()
+        return row[2] is not None and row[2] >= 0 and status in ("paid", "refunded")
+
+    return [r for r in rows if ok(r)]
+
+
+def _newer(rows: list[OrderRow], watermark: datetime) -> list[OrderRow]:
+    return [r for r in rows if r[4] is not None and r[4] > watermark]
+
+
+def _table(spark: SparkSession, schema: str, name: str, version: int | None = None) -> DataFrame:
+    reader = spark.read if version is None else spark.read.option("versionAsOf", version)
+    return reader.table(f"{schema}.{name}")
+
+
+def test_demo_runs_succeed(demo: tuple[str, list[PipelineReport]]) -> None:
+    _, (initial, incremental) = demo
+    assert (initial.mode, incremental.mode) == (RunMode.INITIAL, RunMode.INCREMENTAL)
+    for report in (initial, incremental):
+        assert report.status is RunStatus.SUCCESS
+        assert report_problems(report) == []
+        text = format_report(report)
+        assert text.splitlines()[0].endswith("| SUCCESS")
+        for step in report.steps:
+            assert step.step_name in text
+
+
+def test_demo_counts_match_the_data(demo: tuple[str, list[PipelineReport]]) -> None:
+    _, (initial, incremental) = demo
+    first_bronze = _bronze_valid(FIRST_ORDERS)
+    first_silver = _silver_valid(first_bronze)
+    orders = initial.step("orders")
+    assert (orders.input_rows, orders.valid_rows) == (len(FIRST_ORDERS), len(first_bronze))
+    clean = initial.step("clean_orders")
+    assert (clean.input_rows, clean.valid_rows) == (len(first_bronze), len(first_silver))
+    assert clean.invalid_rows == len(first_bronze) - len(first_silver)
+
+    watermark = max(r[4] for r in first_silver if r[4] is not None)
+    second_bronze = _bronze_valid(SECOND_ORDERS)
+    kept = _newer(second_bronze, watermark)
+    clean = incremental.step("clean_orders")
+    assert clean.previous_watermark == watermark
+    assert (clean.input_rows, clean.filtered_rows) == (
+        len(second_bronze),
+        len(second_bronze) - len(kept),
+    )
+    assert (clean.output_rows, clean.valid_rows) == (len(kept), len(_silver_valid(kept)))
+    customers = incremental.step("customers")
+    assert customers.valid_rows == sum(1 for c in CUSTOMERS if c[0] is not None)
+
+
+def test_demo_rows_written_match_the_tables(
+    spark: SparkSession, demo: tuple[str, list[PipelineReport]]
+) -> None:
+    schema, (initial, incremental) = demo
+    for name in ("clean_orders", "clean_customers", "customer_revenue"):
+        first, second = initial.step(name), incremental.step(name)
+        assert first.rows_written == first.valid_rows
+        assert second.rows_written == second.valid_rows
+        assert _table(spark, schema, name, 0).count() == first.rows_written
+        if second.write_mode == "append":
+            expected = (first.rows_written or 0) + (second.rows_written or 0)
+        else:
+            expected = second.rows_written or 0
+        assert _table(spark, schema, name).count() == expected
+    assert incremental.step("clean_orders").write_mode == "append"
+
+
+def test_demo_gold_revenue_is_right(
+    spark: SparkSession, demo: tuple[str, list[PipelineReport]]
+) -> None:
+    schema, _ = demo
+    first_silver = _silver_valid(_bronze_valid(FIRST_ORDERS))
+    watermark = max(r[4] for r in first_silver if r[4] is not None)
+    stored = first_silver + _silver_valid(_newer(_bronze_valid(SECOND_ORDERS), watermark))
+    expected: dict[str, float] = {c[0]: 0.0 for c in CUSTOMERS if c[0] is not None}
+    for row in stored:
+        if (row[3] or "").strip().lower() == "paid" and row[1] is not None and row[2] is not None:
+            expected[row[1]] = round(expected[row[1]] + row[2], 2)
+    rows = _table(spark, schema, "customer_revenue").collect()
+    assert {r["customer_id"]: r["revenue"] for r in rows} == expected
+
+
+def test_demo_quarantine_keeps_the_invalid_rows(
+    spark: SparkSession, demo: tuple[str, list[PipelineReport]]
+) -> None:
+    schema, reports = demo
+    quarantine = _table(spark, schema, "clean_orders_quarantine")
+    for report in reports:
+        rows = quarantine.filter(quarantine[QUARANTINE_RUN_ID_COL] == report.run_id).count()
+        assert rows == report.step("clean_orders").invalid_rows

@@ -1,0 +1,213 @@
+"""table_operations on real Delta: creation races, idempotent appends, conflicts, maintenance."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from sparkforge import table_operations as ops
+from sparkforge.errors import TableOperationError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+pytestmark = pytest.mark.delta
+
+SCHEMA = T.StructType(
+    [
+        T.StructField("id", T.LongType(), False),
+        T.StructField("day", T.DateType(), True),
+        T.StructField("note", T.StringType(), True),
+    ]
+)
+
+
+def rows(spark: SparkSession, *ids: int) -> DataFrame:
+    return (
+        spark.range(0)
+        .select(F.lit(0).cast("long").alias("id"))
+        .limit(0)
+        .unionByName(spark.createDataFrame([(i,) for i in ids], "id long"))
+        .select(
+            "id",
+            F.to_date(F.lit("2026-01-01")).alias("day"),
+            F.lit("x").alias("note"),
+        )
+    )
+
+
+def test_create_table_if_not_exists_named_with_constraints(
+    spark: SparkSession, schema: str
+) -> None:
+    table = ops.TableRef.named(schema, "events")
+
+    created = ops.create_table_if_not_exists(
+        spark,
+        table,
+        SCHEMA,
+        partition_by=["day"],
+        properties={"data.owner": "platform"},
+        comment="c",
+    )
+
+    assert created is True
+    assert ops.create_table_if_not_exists(spark, table, SCHEMA) is False
+    detail = table.delta_table(spark).detail().collect()[0]
+    assert detail["partitionColumns"] == ["day"]
+    assert detail["properties"]["data.owner"] == "platform"
+    assert not ops.read_schema(spark, table)["id"].nullable
+    assert ops.latest_version(spark, table) == 0
+
+
+def test_create_table_if_not_exists_creates_the_schema(spark: SparkSession) -> None:
+    name = f"auto_{time.time_ns()}"
+    try:
+        ops.create_table_if_not_exists(spark, ops.TableRef.named(name, "t"), SCHEMA)
+        assert spark.catalog.databaseExists(name)
+    finally:
+        spark.sql(f"DROP DATABASE IF EXISTS {ops.quote_identifier(name)} CASCADE")
+
+
+def test_concurrent_creators_of_one_path_all_succeed(spark: SparkSession, table_path: str) -> None:
+    table = ops.TableRef.at_path(table_path)
+    barrier = threading.Barrier(4)
+    results: list[object] = []
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            results.append(ops.create_table_if_not_exists(spark, table, SCHEMA))
+        except Exception as exc:  # collected and asserted on below
+            results.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Delta lets every racing creator succeed (IF NOT EXISTS) and commits version 0 once.
+    assert all(isinstance(result, bool) for result in results), results
+    assert True in results
+    assert ops.latest_version(spark, table) == 0
+    assert ops.create_table_if_not_exists(spark, table, SCHEMA) is False
+
+
+def test_append_with_transaction_is_applied_once(spark: SparkSession, table_path: str) -> None:
+    table = ops.TableRef.at_path(table_path)
+    ops.create_table_if_not_exists(spark, table, SCHEMA)
+    txn = ops.Transaction(app_id="job-42")
+
+    ops.append(rows(spark, 1, 2), table, transaction=txn, marker="first")
+    ops.append(rows(spark, 1, 2), table, transaction=txn, marker="second")
+
+    assert table.read(spark).count() == 2
+    commit = ops.find_commit(spark, table, "first")
+    assert commit is not None
+    assert (commit.version, commit.operation, commit.num_output_rows) == (1, "WRITE", 2)
+    assert ops.find_commit(spark, table, "second") is None
+
+
+def test_find_commit_looks_beyond_the_latest_commit(spark: SparkSession, table_path: str) -> None:
+    table = ops.TableRef.at_path(table_path)
+    ops.append(rows(spark, 1), table, marker="old")
+    for i in range(3):
+        ops.append(rows(spark, i), table)
+
+    commit = ops.find_commit(spark, table, "old", windows=(1, 2, 10))
+
+    assert commit is not None
+    assert commit.version == 0
+
+
+def test_overwrite_replaces_rows_and_keeps_history(spark: SparkSession, table_path: str) -> None:
+    table = ops.TableRef.at_path(table_path)
+    ops.append(rows(spark, 1, 2, 3), table)
+
+    ops.overwrite(rows(spark, 9), table)
+
+    assert [r["id"] for r in table.read(spark).collect()] == [9]
+    old = spark.read.format("delta").option("versionAsOf", 0).load(table_path)
+    assert sorted(r["id"] for r in old.collect()) == [1, 2, 3]
+    operations = [r["operation"] for r in ops.history(spark, table).collect()]
+    assert operations == ["WRITE", "WRITE"]
+
+
+def test_append_failure_is_translated_with_its_cause(spark: SparkSession, table_path: str) -> None:
+    table = ops.TableRef.at_path(table_path)
+    ops.create_table_if_not_exists(spark, table, SCHEMA)
+    wrong = spark.createDataFrame([("a",)], "id string")
+
+    with pytest.raises(TableOperationError) as caught:
+        ops.append(wrong, table)
+
+    assert caught.value.code == "TABLE_OPERATION_FAILED"
+    assert caught.value.params["operation"] == "append"
+    assert caught.value.__cause__ is not None
+    assert ops.latest_version(spark, table) == 0
+
+
+def test_read_schema_of_missing_table(spark: SparkSession, table_path: str) -> None:
+    with pytest.raises(TableOperationError) as caught:
+        ops.read_schema(spark, ops.TableRef.at_path(table_path))
+    assert caught.value.code == "TABLE_NOT_FOUND"
+
+
+@pytest.mark.slow
+def test_real_conflict_is_retried_or_reported(spark: SparkSession, table_path: str) -> None:
+    """A metadata change lands while an append computes: Delta rejects the append's commit."""
+    table = ops.TableRef.at_path(table_path)
+    ops.create_table_if_not_exists(spark, table, SCHEMA)
+
+    @F.udf("long")
+    def slowly(value: int) -> int:
+        time.sleep(4)
+        return value
+
+    def slow_rows() -> DataFrame:
+        return rows(spark, 1).withColumn("id", slowly(F.col("id")))
+
+    def change_metadata_soon(key: str) -> threading.Thread:
+        def change() -> None:
+            time.sleep(1.5)
+            spark.sql(f"ALTER TABLE delta.`{table_path}` SET TBLPROPERTIES ('{key}' = 'x')")
+
+        thread = threading.Thread(target=change)
+        thread.start()
+        return thread
+
+    changer = change_metadata_soon("first")
+    with pytest.raises(TableOperationError) as caught:
+        ops.append(slow_rows(), table, max_attempts=1)
+    changer.join()
+    assert caught.value.code == "TABLE_CONFLICT"
+
+    changer = change_metadata_soon("second")
+    ops.append(slow_rows(), table, max_attempts=3, backoff_secs=0.1)
+    changer.join()
+    assert table.read(spark).count() == 1
+
+
+def test_optimize_compacts_and_vacuum_runs(spark: SparkSession, table_path: str) -> None:
+    table = ops.TableRef.at_path(table_path)
+    for i in range(3):
+        ops.append(rows(spark, i), table)
+
+    metrics = ops.optimize(spark, table).collect()[0]["metrics"]
+    ops.vacuum(spark, table, retention_hours=168)
+
+    assert metrics["numFilesRemoved"] >= 3
+    assert metrics["numFilesAdded"] == 1
+    assert table.read(spark).count() == 3
+    assert ops.history(spark, table, limit=2).collect()[0]["operation"] == "VACUUM END"
+
+
+def test_optimize_rejects_hostile_zorder_column(spark: SparkSession, table_path: str) -> None:
+    with pytest.raises(TableOperationError) as caught:
+        ops.optimize(spark, ops.TableRef.at_path(table_path), zorder_by=["id; DROP"])
+    assert caught.value.code == "IDENTIFIER_INVALID"

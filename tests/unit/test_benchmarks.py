@@ -1,0 +1,558 @@
+"""Unit tests of the benchmark harness: statistics, interleaving, the results document.
+
+No JVM and nothing timed: clocks are fakes, and the Spark cases are not run here (``make
+bench`` runs them).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks.__main__ import SUITES, _parse, _suite_of
+from benchmarks.common import fresh_copies, legacy_report, mib, with_run_id
+from benchmarks.environment import QuietGate, proc_status_kib, wait_for_quiet
+from benchmarks.harness import (
+    Summary,
+    interleave,
+    paired_ratios,
+    quantile,
+    ratio,
+    rotated,
+    speedup,
+    summarize,
+)
+from benchmarks.results import (
+    CASE_FIGURES,
+    CASE_TITLES,
+    HEADLINES,
+    TARGETS,
+    Target,
+    build_document,
+    check_targets,
+    format_number,
+    render_markdown,
+    shape_problems,
+    write_document,
+)
+from sparkforge.writer.models import report_problems
+from tests.factories import make_report
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, MutableMapping
+    from pathlib import Path
+
+finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_jvm_started() -> Iterator[None]:
+    """Fail any test here that starts a SparkContext (unit tests never start a JVM)."""
+    from pyspark import SparkContext
+
+    before = SparkContext._active_spark_context
+    yield
+    assert SparkContext._active_spark_context is before
+
+
+class FakeClock:
+    """A clock that advances by a given step each time a variant runs."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _complete_cases() -> dict[str, dict[str, object]]:
+    return {case: dict.fromkeys(figures, 1.0) for case, figures in CASE_FIGURES.items()}
+
+
+def _document(cases: dict[str, dict[str, object]] | None = None) -> dict[str, object]:
+    return build_document(
+        machine={"cpu_count": 2},
+        versions={"sparkforge": "0.1.0"},
+        run={"mode": "full"},
+        cases=_complete_cases() if cases is None else cases,
+    )
+
+
+# ----------------------------------------------------------------------------- statistics
+
+
+@pytest.mark.parametrize(
+    ("samples", "q", "expected"),
+    [
+        ([5.0], 0.5, 5.0),
+        ([1.0, 2.0, 3.0], 0.5, 2.0),
+        ([4.0, 1.0, 3.0, 2.0], 0.5, 2.5),
+        ([1.0, 2.0, 3.0, 4.0, 5.0], 0.25, 2.0),
+        ([1.0, 2.0, 3.0, 4.0, 5.0], 0.75, 4.0),
+        ([1.0, 2.0, 3.0, 4.0], 0.25, 1.75),
+        ([3.0, 1.0], 0.0, 1.0),
+        ([3.0, 1.0], 1.0, 3.0),
+    ],
+    ids=["one", "odd-median", "even-median", "q1", "q3", "interpolated-q1", "min", "max"],
+)
+def test_quantile_interpolates_between_order_statistics(
+    samples: list[float], q: float, expected: float
+) -> None:
+    assert quantile(samples, q) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("samples", "q"),
+    [([], 0.5), ([1.0], -0.1), ([1.0], 1.5), ([1.0, math.nan], 0.5)],
+    ids=["empty", "q-below-0", "q-above-1", "nan"],
+)
+def test_quantile_rejects_bad_input(samples: list[float], q: float) -> None:
+    with pytest.raises(ValueError, match=r"."):
+        quantile(samples, q)
+
+
+@given(st.lists(finite, min_size=1, max_size=50))
+def test_quantile_agrees_with_statistics_inclusive(samples: list[float]) -> None:
+    if len(samples) >= 2:
+        q1, _, q3 = statistics.quantiles(samples, n=4, method="inclusive")
+        assert quantile(samples, 0.25) == pytest.approx(q1, rel=1e-9, abs=1e-6)
+        assert quantile(samples, 0.75) == pytest.approx(q3, rel=1e-9, abs=1e-6)
+    assert quantile(samples, 0.5) == pytest.approx(statistics.median(samples), rel=1e-9, abs=1e-6)
+
+
+@given(st.lists(finite, min_size=1, max_size=50), st.floats(0, 1), st.floats(0, 1))
+def test_quantile_is_monotonic_and_within_the_extremes(
+    samples: list[float], a: float, b: float
+) -> None:
+    low, high = sorted((a, b))
+    assert min(samples) <= quantile(samples, low) <= quantile(samples, high) <= max(samples)
+
+
+def test_summarize_gives_median_quartiles_extremes_mean_and_count() -> None:
+    summary = summarize([3.0, 1.0, 2.0, 10.0])
+    assert summary == Summary(n=4, median=2.5, q1=1.75, q3=4.75, minimum=1.0, maximum=10.0,
+                              mean=4.0)  # fmt: skip
+    assert summary.iqr == pytest.approx(3.0)
+    assert summary.as_dict(digits=2) == {
+        "n": 4,
+        "median": 2.5,
+        "q1": 1.75,
+        "q3": 4.75,
+        "iqr": 3.0,
+        "min": 1.0,
+        "max": 10.0,
+        "mean": 4.0,
+    }
+
+
+def test_summarize_of_one_sample_has_no_spread() -> None:
+    summary = summarize([0.25])
+    assert (summary.median, summary.iqr, summary.minimum, summary.maximum) == (0.25, 0, 0.25, 0.25)
+
+
+def test_summarize_rejects_no_samples() -> None:
+    with pytest.raises(ValueError, match="no samples"):
+        summarize([])
+
+
+@pytest.mark.parametrize(
+    ("candidate", "baseline", "expected_ratio"),
+    [
+        ([1.1, 1.2, 1.3], [1.0, 1.0, 1.0], 1.2),
+        (0.5, 2.0, 0.25),
+        (summarize([3.0, 9.0, 6.0]), summarize([2.0, 4.0, 3.0]), 2.0),
+    ],
+    ids=["samples", "values", "summaries"],
+)
+def test_ratio_and_speedup_are_ratios_of_medians(
+    candidate: list[float] | float | Summary,
+    baseline: list[float] | float | Summary,
+    expected_ratio: float,
+) -> None:
+    assert ratio(candidate, baseline) == pytest.approx(expected_ratio)
+    assert speedup(candidate, baseline) == pytest.approx(1 / expected_ratio)
+
+
+def test_ratio_uses_medians_so_one_outlier_does_not_move_it() -> None:
+    assert ratio([1.0, 1.0, 100.0], [1.0, 1.0, 1.0]) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("candidate", "baseline"),
+    [(1.0, 0.0), (1.0, -1.0), ([], [1.0]), ([1.0], [])],
+    ids=["zero-baseline", "negative-baseline", "empty-candidate", "empty-baseline"],
+)
+def test_ratio_rejects_a_baseline_it_cannot_divide_by(
+    candidate: list[float] | float, baseline: list[float] | float
+) -> None:
+    with pytest.raises(ValueError, match=r"."):
+        ratio(candidate, baseline)
+
+
+def test_paired_ratios_divide_round_by_round() -> None:
+    assert paired_ratios([2.0, 3.0, 9.0], [1.0, 2.0, 3.0]) == [2.0, 1.5, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("candidate", "baseline"),
+    [([1.0], [1.0, 2.0]), ([], []), ([1.0], [0.0])],
+    ids=["unequal-rounds", "no-rounds", "zero-baseline"],
+)
+def test_paired_ratios_reject_rounds_that_do_not_pair(
+    candidate: list[float], baseline: list[float]
+) -> None:
+    with pytest.raises(ValueError, match=r"."):
+        paired_ratios(candidate, baseline)
+
+
+def test_speedup_rejects_a_zero_candidate() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        speedup(0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- interleaving
+
+
+def test_rotated_gives_each_variant_each_position_once_per_cycle() -> None:
+    names = ["a", "b", "c"]
+    orders = [rotated(names, r) for r in range(3)]
+    assert all(sorted(order) == names for order in orders)
+    for position in range(3):
+        assert sorted(order[position] for order in orders) == names
+    assert rotated([], 5) == []
+
+
+def _fake_variants(
+    clock: FakeClock, calls: list[tuple[str, int]], costs: dict[str, float]
+) -> dict[str, object]:
+    def variant(name: str) -> object:
+        def run(round_index: int) -> None:
+            calls.append((name, round_index))
+            clock.now += costs[name]
+
+        return run
+
+    return {name: variant(name) for name in costs}
+
+
+def test_interleave_measures_rounds_after_the_warmup_and_rotates_the_order() -> None:
+    clock = FakeClock()
+    calls: list[tuple[str, int]] = []
+    variants = _fake_variants(clock, calls, {"candidate": 2.0, "baseline": 1.0})
+    lines: list[str] = []
+    runs = interleave(
+        variants,  # type: ignore[arg-type]
+        repetitions=3,
+        warmup=1,
+        clock=clock,
+        progress=lines.append,
+    )
+    assert calls == [
+        ("candidate", 0),
+        ("baseline", 0),
+        ("baseline", 1),
+        ("candidate", 1),
+        ("candidate", 2),
+        ("baseline", 2),
+        ("baseline", 3),
+        ("candidate", 3),
+    ]
+    assert runs["candidate"].seconds == [2.0, 2.0, 2.0]
+    assert runs["baseline"].seconds == [1.0, 1.0, 1.0]
+    assert runs["candidate"].warmup_seconds == [2.0]
+    assert ratio(runs["candidate"].summary(), runs["baseline"].summary()) == 2.0
+    assert len(lines) == 4
+    assert lines[0].startswith("warm-up 1/1")
+    assert lines[-1].startswith("round 3/3")
+
+
+def test_interleave_records_the_instruments_figures_outside_the_timer() -> None:
+    clock = FakeClock()
+    entered: list[str] = []
+
+    @contextmanager
+    def instrument(name: str) -> Iterator[MutableMapping[str, float]]:
+        figures: dict[str, float] = {}
+        entered.append(name)
+        clock.now += 100.0  # instrument overhead must not be timed
+        yield figures
+        clock.now += 100.0
+        figures["jobs"] = 5.0 if name == "a" else 1.0
+
+    runs = interleave(
+        _fake_variants(clock, [], {"a": 1.0, "b": 3.0}),  # type: ignore[arg-type]
+        repetitions=2,
+        warmup=1,
+        clock=clock,
+        instrument=instrument,
+    )
+    assert runs["a"].seconds == [1.0, 1.0]
+    assert runs["b"].seconds == [3.0, 3.0]
+    assert runs["a"].extra("jobs") == [5.0, 5.0]
+    assert runs["b"].extra("jobs") == [1.0, 1.0]
+    assert runs["a"].extra("missing") == []
+    assert len(entered) == 6  # warm-up included, but its figures are not kept
+    assert len(runs["a"].extras) == 2
+
+
+@pytest.mark.parametrize(
+    ("variants", "repetitions", "warmup", "message"),
+    [
+        ({}, 1, 0, "no variants"),
+        ({"a": lambda i: None}, 0, 0, "repetitions"),
+        ({"a": lambda i: None}, 1, -1, "warmup"),
+    ],
+    ids=["no-variants", "no-repetitions", "negative-warmup"],
+)
+def test_interleave_rejects_a_run_that_measures_nothing(
+    variants: dict[str, object], repetitions: int, warmup: int, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        interleave(variants, repetitions=repetitions, warmup=warmup)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def test_results_document_of_a_full_run_has_the_required_shape() -> None:
+    document = _document()
+    assert set(document) == {"machine", "versions", "run", "cases", "targets"}
+    assert shape_problems(document) == []
+    assert json.loads(json.dumps(document)) == document
+
+
+def test_required_cases_are_those_of_the_issue() -> None:
+    assert CASE_FIGURES == {
+        "flatten": ("rows_per_s",),
+        "write_1000_vs_raw": ("ratio",),
+        "batch_100_vs_single": ("speedup", "commits"),
+        "report_100k": ("seconds", "peak_mem_mib"),
+        "jobs_per_write": ("jobs",),
+        "legacy_vs_new_10k": ("ratio",),
+        "filtered_read_1m": ("speedup",),
+    }
+    for case, figures in CASE_FIGURES.items():
+        assert case in CASE_TITLES
+        assert HEADLINES[case][: len(figures)] == figures
+
+
+def test_every_required_case_is_produced_by_a_suite() -> None:
+    produced = {case for cases in SUITES.values() for case in cases}
+    assert set(CASE_FIGURES) <= produced
+    assert all(_suite_of(case) in SUITES for case in produced)
+    assert _suite_of("jobs_per_write") == "write_1000"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "problem"),
+    [
+        (lambda c: c.pop("flatten"), "cases.flatten is missing"),
+        (lambda c: c["report_100k"].pop("peak_mem_mib"), "cases.report_100k.peak_mem_mib"),
+        (lambda c: c["write_1000_vs_raw"].update(ratio="1.1"), "cases.write_1000_vs_raw.ratio"),
+        (lambda c: c["jobs_per_write"].update(jobs=math.nan), "cases.jobs_per_write.jobs"),
+        (lambda c: c["filtered_read_1m"].update(speedup=True), "cases.filtered_read_1m.speedup"),
+        (lambda c: c["batch_100_vs_single"].update(commits=None), "batch_100_vs_single.commits"),
+    ],
+    ids=["missing-case", "missing-figure", "text", "nan", "bool", "none"],
+)
+def test_shape_problems_name_each_missing_or_invalid_figure(mutate: object, problem: str) -> None:
+    cases = _complete_cases()
+    mutate(cases)  # type: ignore[operator]
+    problems = shape_problems(_document(cases))
+    assert len(problems) == 1
+    assert problem in problems[0]
+
+
+def test_shape_problems_of_a_document_without_its_parts() -> None:
+    assert shape_problems({}) == [
+        "machine is missing or not an object",
+        "versions is missing or not an object",
+        "cases is missing or not an object",
+    ]
+
+
+def test_build_document_puts_required_cases_first_and_keeps_the_others() -> None:
+    cases: dict[str, dict[str, object]] = {"extra_case": {"figure": 1.0}, **_complete_cases()}
+    document = build_document(machine={}, versions={}, run={}, cases=cases)
+    assert isinstance(document["cases"], dict)
+    assert list(document["cases"]) == [*CASE_FIGURES, "extra_case"]
+
+
+@pytest.mark.parametrize(
+    ("target", "measured", "met"),
+    [
+        (Target("c", "f", "<", 30), 29.9, True),
+        (Target("c", "f", "<", 30), 30.0, False),
+        (Target("c", "f", "<=", 1.15), 1.15, True),
+        (Target("c", "f", ">=", 10), 9.99, False),
+        (Target("c", "f", ">", 0), 0.5, True),
+    ],
+    ids=["lt", "lt-equal", "le-equal", "ge-below", "gt"],
+)
+def test_target_holds_by_its_comparison(target: Target, measured: float, met: bool) -> None:
+    assert target.holds(measured) is met
+
+
+def test_check_targets_reports_met_missed_and_not_measured() -> None:
+    cases: dict[str, dict[str, object]] = {
+        "flatten": {"rows_per_s": 350_000},
+        "write_1000_vs_raw": {"ratio": 2.1},
+        "jobs_per_write": {"error": "boom"},
+    }
+    checks = {(c.target.case, c.target.figure): c for c in check_targets(cases)}
+    assert checks["flatten", "rows_per_s"].met is True
+    assert checks["write_1000_vs_raw", "ratio"].met is False
+    assert checks["jobs_per_write", "jobs"].met is None
+    assert checks["jobs_per_write", "jobs"].as_dict()["measured"] is None
+    assert len(checks) == len(TARGETS)
+
+
+def test_the_targets_are_those_of_the_issue() -> None:
+    assert {(t.case, t.figure, t.op, t.value) for t in TARGETS} == {
+        ("flatten", "rows_per_s", ">=", 300_000),
+        ("write_1000_vs_raw", "ratio", "<=", 1.15),
+        ("batch_100_vs_single", "speedup", ">=", 10),
+        ("report_100k", "seconds", "<", 30),
+        ("report_100k", "peak_mem_mib", "<", 1024),
+        ("jobs_per_write", "jobs", "<=", 2),
+    }
+
+
+def test_render_markdown_shows_every_case_its_targets_and_its_summaries() -> None:
+    cases = _complete_cases()
+    cases["write_1000_vs_raw"]["seconds"] = {"raw": summarize([0.5, 0.4, 0.6]).as_dict()}
+    cases["write_1000_vs_raw"]["note"] = "ratio = writer / raw"
+    cases["jobs_per_write"]["per_write"] = [5, 5, 11]
+    text = render_markdown(_document(cases))
+    for case in CASE_FIGURES:
+        assert f"| {case} |" in text
+        assert f"## {case}" in text
+    assert "| seconds.raw | 0.500 | 0.450 | 0.550 | 0.400 | 0.600 | 0.500 | 3 |" in text
+    assert "Note: ratio = writer / raw" in text
+    assert "- per_write: [5, 5, 11]" in text
+    assert "ratio <= 1.150" in text
+
+
+def test_write_document_writes_json_and_markdown(tmp_path: Path) -> None:
+    document = _document()
+    write_document(document, tmp_path / "results.json", tmp_path / "results.md")
+    assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) == document
+    assert (tmp_path / "results.md").read_text(encoding="utf-8") == render_markdown(document)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1234567, "1,234,567"),
+        (1234.5678, "1,235"),
+        (12.3456, "12.35"),
+        (0.123456, "0.123"),
+        (2.0, "2"),
+        (0.0, "0"),
+        (None, "-"),
+        (True, "yes"),
+        (math.inf, "inf"),
+        ("text", "text"),
+    ],
+    ids=["int", "thousands", "tens", "small", "whole", "zero", "none", "bool", "inf", "str"],
+)
+def test_format_number(value: object, text: str) -> None:
+    assert format_number(value) == text
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def test_wait_for_quiet_polls_until_the_load_drops() -> None:
+    loads = iter([3.0, 2.0, 1.0])
+    current = [3.0]
+    slept: list[float] = []
+
+    def load() -> tuple[float, float, float]:
+        return (current[0], 0.0, 0.0)
+
+    def sleep(secs: float) -> None:
+        slept.append(secs)
+        current[0] = next(loads)
+
+    waited, quiet = wait_for_quiet(threshold=1.5, poll_secs=10, load=load, sleep=sleep)
+    assert (waited, quiet) == (30.0, True)
+    assert slept == [10, 10, 10]
+
+
+def test_wait_for_quiet_gives_up_after_the_timeout() -> None:
+    slept: list[float] = []
+    waited, quiet = wait_for_quiet(
+        threshold=1.5,
+        timeout_secs=20,
+        poll_secs=10,
+        load=lambda: (4.0, 4.0, 4.0),
+        sleep=slept.append,
+    )
+    assert (waited, quiet) == (20.0, False)
+    assert slept == [10, 10]
+
+
+def test_quiet_gate_shares_one_budget_between_its_waits() -> None:
+    slept: list[float] = []
+    gate = QuietGate(25, poll_secs=10, load=lambda: (4.0, 3.0, 2.0), sleep=slept.append)
+    first = gate.wait("a")
+    second = gate.wait("b")
+    assert first == {"load_avg": [4.0, 3.0, 2.0], "waited_secs": 30.0, "quiet": False}
+    assert second["waited_secs"] == 0.0
+    assert gate.waits == {"a": 30.0, "b": 0.0}
+    assert slept == [10, 10, 10]
+
+
+def test_quiet_gate_does_not_wait_on_a_quiet_machine() -> None:
+    gate = QuietGate(100, load=lambda: (0.5, 0.5, 0.5), sleep=lambda secs: None)
+    assert gate.wait("a") == {"load_avg": [0.5, 0.5, 0.5], "waited_secs": 0.0, "quiet": True}
+
+
+def test_proc_status_of_a_missing_process_is_none() -> None:
+    assert proc_status_kib(2**22 + 12345, "VmRSS") is None
+
+
+def test_mib_rounds_bytes_and_keeps_none() -> None:
+    assert mib(3 * 1024 * 1024 + 100_000) == 3.1
+    assert mib(None) is None
+
+
+def test_fresh_copies_get_their_own_run_ids_and_stay_valid() -> None:
+    report = make_report(5)
+    copies = fresh_copies(report, 3)
+    assert len({copy.run_id for copy in copies} | {report.run_id}) == 4
+    for copy in copies:
+        assert copy.context is not None
+        assert copy.context.run_id == copy.run_id
+        assert copy.steps is report.steps
+        assert report_problems(copy) == []
+    assert with_run_id(report, "r-1").run_id == "r-1"
+
+
+def test_legacy_report_describes_the_same_steps_to_the_legacy_flattener() -> None:
+    from sparkforge.writer.legacy import flatten_report_min
+
+    report = make_report(9)
+    with pytest.warns(DeprecationWarning, match="flatten_report_min is deprecated"):
+        rows = flatten_report_min(legacy_report(report))
+    assert [(row["phase"], row["step"]) for row in rows] == [
+        (str(step.phase.value), step.step_name) for step in report.steps
+    ]
+    assert [row["valid_rows"] for row in rows] == [step.valid_rows for step in report.steps]
+
+
+def test_command_line_options() -> None:
+    args = _parse(["--quick", "--only", "flatten", "--only", "jobs_per_write", "--no-wait"])
+    assert args.quick
+    assert args.no_wait
+    assert args.only == ["flatten", "jobs_per_write"]
+    with pytest.raises(SystemExit):
+        _parse(["--only", "no_such_case"])

@@ -1,0 +1,231 @@
+"""The error tree and its one template table; every raise site is checked against it."""
+
+from __future__ import annotations
+
+import ast
+import string
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from sparkforge.errors import (
+    ERROR_TEMPLATES,
+    ConfigurationError,
+    PipelineError,
+    Problem,
+    SparkForgeError,
+    StepError,
+    TableOperationError,
+    ValidationError,
+    render_problems,
+)
+from sparkforge.models import PipelineReport, RunMode, RunStatus
+
+PACKAGE = Path(__file__).resolve().parents[2] / "sparkforge"
+ERROR_CLASSES = {
+    "SparkForgeError",
+    "ConfigurationError",
+    "ValidationError",
+    "PipelineError",
+    "StepError",
+    "TableOperationError",
+}
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _template_keys_in_source() -> list[str]:
+    tree = ast.parse((PACKAGE / "errors.py").read_text())
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "ERROR_TEMPLATES"
+        ):
+            call = node.value
+            assert isinstance(call, ast.Call)
+            literal = call.args[0]
+            assert isinstance(literal, ast.Dict)
+            return [
+                k.value
+                for k in literal.keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            ]
+    raise AssertionError("ERROR_TEMPLATES literal not found")
+
+
+def _raise_sites() -> list[tuple[str, int, str, set[str] | None]]:
+    """Every ``SomeError("CODE", {...})`` call in the package: (file, line, code, param keys)."""
+    sites = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            first = node.args[0]
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                continue
+            if first.value not in ERROR_TEMPLATES:
+                continue
+            params = node.args[1] if len(node.args) > 1 else None
+            keys: set[str] | None = None
+            if params is None:
+                keys = set()
+            elif isinstance(params, ast.Dict) and all(
+                isinstance(k, ast.Constant) and isinstance(k.value, str) for k in params.keys
+            ):
+                keys = {
+                    k.value
+                    for k in params.keys
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                }
+            rel = str(path.relative_to(PACKAGE.parent))
+            sites.append((rel, node.lineno, first.value, keys))
+    return sites
+
+
+def test_error_templates_sorted_by_code() -> None:
+    codes = list(ERROR_TEMPLATES)
+    assert codes == sorted(codes)
+
+
+def test_error_templates_codes_unique_in_source() -> None:
+    # A duplicate key in the dict literal would silently replace the first template.
+    keys = _template_keys_in_source()
+    assert len(keys) == len(set(keys)) == len(ERROR_TEMPLATES)
+
+
+def test_error_templates_codes_are_upper_snake() -> None:
+    for code in ERROR_TEMPLATES:
+        assert code.replace("_", "").isalpha()
+        assert code == code.upper()
+
+
+def test_error_raise_sites_give_exactly_the_template_params() -> None:
+    sites = _raise_sites()
+    checked = [s for s in sites if s[3] is not None]
+    # The package raises from dozens of places; finding few would mean the scan is broken.
+    assert len(checked) >= 15
+    mismatched = [
+        f"{file}:{line} {code} gives {sorted(keys or ())}, template takes "
+        f"{sorted(_placeholders(ERROR_TEMPLATES[code]))}"
+        for file, line, code, keys in checked
+        if keys != _placeholders(ERROR_TEMPLATES[code])
+    ]
+    assert mismatched == []
+
+
+def test_error_raise_sites_cover_pipeline_codes() -> None:
+    used = {code for _, _, code, _ in _raise_sites()}
+    for code in (
+        "PIPELINE_GRAPH_INVALID",
+        "PIPELINE_INPUT_INVALID",
+        "PIPELINE_RUN_FAILED",
+        "RULES_INVALID",
+        "STEP_FAILED",
+        "STEP_SKIPPED",
+        "VALIDATION_THRESHOLD",
+    ):
+        assert code in used
+
+
+@pytest.mark.parametrize(
+    ("error", "text"),
+    [
+        (
+            ConfigurationError("CONFIG_INVALID", {"option": "x", "reason": "bad"}),
+            "[CONFIG_INVALID] Invalid value for x: bad.",
+        ),
+        (
+            StepError("STEP_SKIPPED", {"step": "s", "phase": "gold", "upstream": "u"}),
+            "[STEP_SKIPPED] Step s (gold) was skipped: upstream step u failed.",
+        ),
+        (
+            ValidationError(
+                "VALIDATION_THRESHOLD",
+                {"step": "s", "phase": "silver", "rate": "90.00", "minimum": "95"},
+            ),
+            "[VALIDATION_THRESHOLD] Step s (silver) validation rate 90.00% is below the "
+            "silver minimum of 95%.",
+        ),
+    ],
+    ids=["config", "step-skipped", "threshold"],
+)
+def test_error_str_renders_code_and_message(error: SparkForgeError, text: str) -> None:
+    assert str(error) == text
+    assert error.message == text
+
+
+def test_error_unknown_code_is_rejected() -> None:
+    with pytest.raises(KeyError, match="unknown sparkforge error code"):
+        SparkForgeError("NO_SUCH_CODE", {})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"option": "x"}, {"option": "x", "reason": "r", "extra": "e"}],
+    ids=["none", "missing", "extra"],
+)
+def test_error_params_must_match_placeholders(params: dict[str, str]) -> None:
+    with pytest.raises(KeyError, match="takes params"):
+        ConfigurationError("CONFIG_INVALID", params)
+
+
+def test_error_params_are_read_only() -> None:
+    error = ConfigurationError("CONFIG_INVALID", {"option": "x", "reason": "r"})
+    assert error.code == "CONFIG_INVALID"
+    with pytest.raises(TypeError):
+        error.params["option"] = "y"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("cls", "builtin"),
+    [
+        (ConfigurationError, ValueError),
+        (ValidationError, ValueError),
+        (PipelineError, RuntimeError),
+        (StepError, PipelineError),
+        (TableOperationError, RuntimeError),
+    ],
+    ids=["config", "validation", "pipeline", "step", "table"],
+)
+def test_error_classes_narrow_a_builtin(cls: type[Exception], builtin: type[Exception]) -> None:
+    assert issubclass(cls, SparkForgeError)
+    assert issubclass(cls, builtin)
+
+
+def test_pipeline_error_carries_the_report() -> None:
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    report = PipelineReport(
+        run_id="r", pipeline_name="p", mode=RunMode.INITIAL, status=RunStatus.FAILED,
+        started_at=t, ended_at=t,
+    )  # fmt: skip
+    error = PipelineError(
+        "PIPELINE_RUN_FAILED", {"pipeline": "p", "run_id": "r", "reason": "x"}, report=report
+    )
+    assert error.report is report
+    assert PipelineError("PIPELINE_GRAPH_INVALID", {"reason": "x"}).report is None
+
+
+def test_validation_error_keeps_its_problems() -> None:
+    problems = (Problem("a.b", "bad"), Problem("", "worse"))
+    error = ValidationError("MODEL_INVALID", {"model": "M", "problems": "p"}, problems=problems)
+    assert error.problems == problems
+    assert [str(p) for p in problems] == ["a.b: bad", "worse"]
+
+
+@pytest.mark.parametrize(
+    ("count", "limit", "expected"),
+    [
+        (0, 20, "0 problem(s): "),
+        (2, 20, "2 problem(s): p0: r; p1: r"),
+        (3, 1, "3 problem(s): p0: r; ... and 2 more"),
+    ],
+    ids=["empty", "all-shown", "truncated"],
+)
+def test_render_problems_counts_and_truncates(count: int, limit: int, expected: str) -> None:
+    problems = tuple(Problem(f"p{i}", "r") for i in range(count))
+    assert render_problems(problems, limit=limit) == expected

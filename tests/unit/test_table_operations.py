@@ -1,0 +1,199 @@
+"""The pure parts of table_operations: identifiers, table references, conflict handling."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sparkforge import table_operations as ops
+from sparkforge.errors import TableOperationError
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["logs", "_private", "Run_Log_2", "a" * 128],
+    ids=["plain", "underscore-first", "mixed-case-digits", "max-length"],
+)
+def test_validate_identifier_accepts_safe_names(name: str) -> None:
+    assert ops.validate_identifier(name) == name
+    assert ops.quote_identifier(name) == f"`{name}`"
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("", "empty"),
+        ("a" * 129, "longer than 128"),
+        ("run log", "only ASCII"),
+        ("run`log", "only ASCII"),
+        ("run'log", "only ASCII"),
+        ('run"log', "only ASCII"),
+        ("logs;DROP TABLE x", "only ASCII"),
+        ("1logs", "only ASCII"),
+        ("journal_é", "only ASCII"),
+        ("select", "reserved"),
+        ("DROP", "reserved"),
+        (None, "expected a string"),
+    ],
+    ids=[
+        "empty", "too-long", "space", "backtick", "quote", "double-quote", "semicolon",
+        "digit-first", "unicode", "keyword", "keyword-upper", "none",
+    ],
+)  # fmt: skip
+def test_validate_identifier_rejects_hostile_names(name: object, fragment: str) -> None:
+    with pytest.raises(TableOperationError) as caught:
+        ops.validate_identifier(name, kind="schema")
+    assert caught.value.code == "IDENTIFIER_INVALID"
+    assert caught.value.params["kind"] == "schema"
+    assert fragment in caught.value.params["reason"]
+
+
+@given(st.text(max_size=200))
+def test_validate_identifier_accepts_exactly_the_safe_alphabet(name: str) -> None:
+    safe = (
+        0 < len(name) <= 128
+        and name.isascii()
+        and (name[0].isalpha() or name[0] == "_")
+        and all(c.isalnum() or c == "_" for c in name)
+        and name.lower() not in ops.RESERVED_WORDS
+    )
+    if safe:
+        assert ops.validate_identifier(name) == name
+    else:
+        with pytest.raises(TableOperationError) as caught:
+            ops.validate_identifier(name)
+        assert caught.value.code == "IDENTIFIER_INVALID"
+
+
+def test_table_ref_named_and_parsed() -> None:
+    ref = ops.TableRef.parse("analytics.run_log")
+    assert ref == ops.TableRef.named("analytics", "run_log")
+    assert (ref.fqn, ref.quoted, ref.is_path) == (
+        "analytics.run_log",
+        "`analytics`.`run_log`",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    "fqn",
+    ["run_log", "a.b.c", "a.", ".b", "a;b.c"],
+    ids=["no-schema", "three", "tail", "head", "semicolon"],
+)
+def test_table_ref_parse_rejects_malformed(fqn: str) -> None:
+    with pytest.raises(TableOperationError):
+        ops.TableRef.parse(fqn)
+
+
+def test_table_ref_at_path() -> None:
+    ref = ops.TableRef.at_path("/data/logs dir/run_log")
+    assert (ref.fqn, ref.quoted, ref.is_path) == (
+        "/data/logs dir/run_log",
+        "delta.`/data/logs dir/run_log`",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    "path", ["", "   ", "/a/`b", "/a/\nb", 7], ids=["empty", "blank", "backtick", "newline", "int"]
+)
+def test_table_ref_at_path_rejects_unsafe_paths(path: object) -> None:
+    with pytest.raises(TableOperationError) as caught:
+        ops.TableRef.at_path(path)  # type: ignore[arg-type]
+    assert caught.value.params["kind"] == "path"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An error occurred while calling o7.save.\n: io.delta.exceptions.ProtocolChangedException",
+        ": io.delta.exceptions.ConcurrentTransactionException: [DELTA_CONCURRENT_TRANSACTION]",
+        ": io.delta.exceptions.ConcurrentAppendException: files were added",
+        "[DELTA_METADATA_CHANGED] MetadataChangedException: metadata changed",
+    ],
+    ids=["protocol-py4j", "transaction", "append", "condition-only"],
+)
+def test_is_conflict_recognises_jvm_conflicts(text: str) -> None:
+    assert ops.is_conflict(RuntimeError(text))
+
+
+def test_is_conflict_recognises_delta_python_classes() -> None:
+    from delta.exceptions import ConcurrentAppendException
+
+    assert ops.is_conflict(ConcurrentAppendException("boom"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[DELTA_TABLE_NOT_FOUND] missing", "io.delta.exceptions.SomethingElse", "bad value"],
+    ids=["other-delta-error", "other-delta-class", "plain"],
+)
+def test_is_conflict_ignores_other_errors(text: str) -> None:
+    assert not ops.is_conflict(RuntimeError(text))
+
+
+def _no_pause(seconds: float) -> None:
+    raise AssertionError(f"did not expect a retry (pause of {seconds}s)")
+
+
+class _Flaky:
+    """Fail with a Delta conflict ``failures`` times, then return 42."""
+
+    def __init__(self, failures: int, error: str = "[DELTA_CONCURRENT_APPEND] x") -> None:
+        self.failures = failures
+        self.calls = 0
+        self.error = error
+
+    def __call__(self) -> int:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise RuntimeError(self.error)
+        return 42
+
+
+def test_retry_on_conflict_retries_with_growing_pauses() -> None:
+    flaky, pauses = _Flaky(3), list[float]()
+    table = ops.TableRef.at_path("/t")
+
+    result = ops.retry_on_conflict(
+        flaky, name="append", table=table, max_attempts=4, backoff_secs=0.5, sleep=pauses.append
+    )
+
+    assert (result, flaky.calls, pauses) == (42, 4, [0.5, 1.0, 2.0])
+
+
+def test_retry_on_conflict_gives_up_after_max_attempts() -> None:
+    flaky, pauses = _Flaky(5), list[float]()
+
+    with pytest.raises(TableOperationError) as caught:
+        ops.retry_on_conflict(
+            flaky,
+            name="append",
+            table=ops.TableRef.at_path("/t"),
+            max_attempts=2,
+            sleep=pauses.append,
+        )
+
+    assert caught.value.code == "TABLE_CONFLICT"
+    assert caught.value.params["attempts"] == "2"
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert flaky.calls == 2
+
+
+def test_retry_on_conflict_does_not_retry_other_failures() -> None:
+    flaky = _Flaky(1, error="[DELTA_TABLE_NOT_FOUND] no such table")
+
+    with pytest.raises(TableOperationError) as caught:
+        ops.retry_on_conflict(
+            flaky, name="append", table=ops.TableRef.at_path("/t"), sleep=_no_pause
+        )
+
+    assert caught.value.code == "TABLE_OPERATION_FAILED"
+    assert caught.value.params["reason"] == "[DELTA_TABLE_NOT_FOUND] no such table"
+    assert flaky.calls == 1
+
+
+def test_retry_on_conflict_rejects_zero_attempts() -> None:
+    with pytest.raises(ValueError, match="max_attempts"):
+        ops.retry_on_conflict(lambda: 1, name="x", table=ops.TableRef.at_path("/t"), max_attempts=0)

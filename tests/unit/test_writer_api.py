@@ -1,0 +1,409 @@
+"""Unit tests of the public API of ``sparkforge.writer`` and the pure helpers of its core.
+
+Covers ``__all__``, the deprecated names served lazily, ``schema_problems``, the Delta
+transaction ids, how runs are cut into commits, and the result dataclasses. No JVM starts:
+``LogWriter`` is built on a stand-in session that it never touches in ``__init__``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import types
+import warnings
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pyspark.sql import types as T
+
+import sparkforge.writer
+from sparkforge.writer import (
+    LOG_SCHEMA,
+    DataQualityCheck,
+    DataQualityResult,
+    LogWriter,
+    WriterConfig,
+    WriteResult,
+    WriterTableError,
+    schema_problems,
+)
+from sparkforge.writer.core import _transaction
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sparkforge.writer import LogRow
+
+
+@pytest.fixture(autouse=True)
+def _no_jvm_started() -> Iterator[None]:
+    """Fail any test here that starts a SparkContext (unit tests never start a JVM)."""
+    from pyspark import SparkContext
+
+    before = SparkContext._active_spark_context
+    yield
+    assert SparkContext._active_spark_context is before
+
+
+# --------------------------------------------------------------------------- __all__
+
+
+#: The legacy names, and what replaces each (LEGACY_WRITER_API.md, the migration guide).
+LEGACY_REPLACEMENTS = {
+    "MIN_LOG_SCHEMA": "sparkforge.writer.LOG_SCHEMA",
+    "MinimalLogRow": "sparkforge.writer.LogRow",
+    "flatten_report_min": "sparkforge.writer.rows_from_report",
+}
+
+
+def _public_names() -> set[str]:
+    """Return the public names the module defines or imports (not submodules, not features)."""
+    return {
+        name
+        for name, value in vars(sparkforge.writer).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"  # from __future__ import annotations
+    }
+
+
+def test_writer_all_is_sorted_casefold_without_duplicates() -> None:
+    exported = sparkforge.writer.__all__
+    assert exported == sorted(exported, key=str.casefold)
+    assert len(set(exported)) == len(exported)
+
+
+def test_writer_all_equals_the_public_names() -> None:
+    assert set(sparkforge.writer.__all__) == _public_names()
+
+
+def test_writer_all_names_resolve_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = [getattr(sparkforge.writer, name) for name in sparkforge.writer.__all__]
+    assert all(value is not None for value in values)
+
+
+def test_writer_deprecated_names_are_the_legacy_ones() -> None:
+    assert sparkforge.writer._DEPRECATED_NAMES == LEGACY_REPLACEMENTS
+    assert not set(sparkforge.writer._DEPRECATED_NAMES) & set(sparkforge.writer.__all__)
+    # Served lazily: never bound in the module, so every use goes through __getattr__.
+    assert not set(sparkforge.writer._DEPRECATED_NAMES) & set(vars(sparkforge.writer))
+
+
+# --------------------------------------------------------------------------- deprecated names
+
+WARNING_NAMES = ["MIN_LOG_SCHEMA", "MinimalLogRow"]
+
+
+@pytest.mark.parametrize("name", WARNING_NAMES, ids=WARNING_NAMES)
+def test_writer_deprecated_name_warns_once_per_access(name: str) -> None:
+    from sparkforge.writer import legacy
+
+    for _ in range(2):  # not cached: the second use warns too
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = getattr(sparkforge.writer, name)
+        assert [w.category for w in caught] == [DeprecationWarning]
+        assert LEGACY_REPLACEMENTS[name] in str(caught[0].message)
+        assert name in str(caught[0].message)
+        assert caught[0].filename == __file__  # stacklevel points at the caller
+        assert value is getattr(legacy, name)
+
+
+def test_writer_deprecated_name_warns_on_from_import() -> None:
+    with pytest.warns(DeprecationWarning, match="sparkforge.writer.LOG_SCHEMA") as caught:
+        from sparkforge.writer import MIN_LOG_SCHEMA
+    assert len(caught) == 1
+    assert isinstance(MIN_LOG_SCHEMA, T.StructType)
+
+
+def test_writer_flatten_report_min_access_is_silent() -> None:
+    # It warns when called instead (tested with the legacy API); getting it must not warn.
+    from sparkforge.writer import legacy
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        function = sparkforge.writer.flatten_report_min
+    assert function is legacy.flatten_report_min
+    assert callable(function)
+
+
+def test_writer_unknown_attribute_raises_attribute_error() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AttributeError):
+            _ = sparkforge.writer.no_such_name
+        assert not hasattr(sparkforge.writer, "MinimalLogRows")
+        with pytest.raises(ImportError):
+            from sparkforge.writer import no_such_name  # noqa: F401
+
+
+def test_writer_dir_lists_exports_and_deprecated_names() -> None:
+    listed = dir(sparkforge.writer)
+    assert set(sparkforge.writer.__all__) <= set(listed)
+    assert set(LEGACY_REPLACEMENTS) <= set(listed)
+
+
+# --------------------------------------------------------------------------- schema_problems
+
+
+def _without(*names: str) -> list[T.StructField]:
+    return [f for f in LOG_SCHEMA.fields if f.name not in names]
+
+
+def _replaced(name: str, data_type: T.DataType) -> T.StructType:
+    return T.StructType(
+        [T.StructField(name, data_type, True) if f.name == name else f for f in LOG_SCHEMA.fields]
+    )
+
+
+#: The legacy log's schema, as LEGACY_WRITER_API.md describes it.
+LEGACY_SCHEMA = T.StructType(
+    [
+        T.StructField("run_mode", T.StringType(), False),
+        T.StructField("run_started_at", T.TimestampType(), True),
+        T.StructField("run_ended_at", T.TimestampType(), True),
+        T.StructField("phase", T.StringType(), False),
+        T.StructField("step", T.StringType(), False),
+        T.StructField("start_time", T.TimestampType(), True),
+        T.StructField("end_time", T.TimestampType(), True),
+        T.StructField("table_fqn", T.StringType(), True),
+        T.StructField("write_mode", T.StringType(), True),
+        T.StructField("input_rows", T.IntegerType(), True),
+        T.StructField("output_rows", T.IntegerType(), True),
+        T.StructField("rows_written", T.IntegerType(), True),
+        T.StructField("valid_rows", T.IntegerType(), False),
+        T.StructField("invalid_rows", T.IntegerType(), False),
+        T.StructField("validation_rate", T.FloatType(), False),
+        T.StructField("previous_watermark", T.TimestampType(), True),
+        T.StructField("filtered_rows", T.IntegerType(), True),
+    ]
+)
+
+
+def test_schema_problems_accepts_the_log_schema() -> None:
+    assert schema_problems(LOG_SCHEMA) == []
+
+
+def test_schema_problems_ignores_order_nullability_and_comments() -> None:
+    relaxed = T.StructType(
+        [T.StructField(f.name, f.dataType, True) for f in reversed(LOG_SCHEMA.fields)]
+    )
+    assert schema_problems(relaxed) == []
+
+
+@pytest.mark.parametrize("name", ["run_id", "input_rows", "tags"], ids=["run_id", "count", "map"])
+def test_schema_problems_reports_a_missing_column(name: str) -> None:
+    [problem] = schema_problems(T.StructType(_without(name)))
+    assert name in problem
+    assert "missing" in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "data_type"),
+    [
+        ("input_rows", T.IntegerType()),
+        ("validation_rate", T.FloatType()),
+        ("logged_at", T.TimestampNTZType()),
+        ("run_date", T.StringType()),
+        ("tags", T.MapType(T.StringType(), T.IntegerType())),
+        ("rule_results", T.ArrayType(T.StringType())),
+    ],
+    ids=["int_count", "float_rate", "ntz_timestamp", "string_date", "int_map", "string_array"],
+)
+def test_schema_problems_reports_a_column_of_another_type(name: str, data_type: T.DataType) -> None:
+    [problem] = schema_problems(_replaced(name, data_type))
+    assert name in problem
+    assert data_type.simpleString() in problem
+
+
+def test_schema_problems_accepts_an_extra_nullable_column() -> None:
+    schema = T.StructType([*LOG_SCHEMA.fields, T.StructField("team", T.StringType(), True)])
+    assert schema_problems(schema) == []
+
+
+def test_schema_problems_rejects_an_extra_not_null_column() -> None:
+    schema = T.StructType([*LOG_SCHEMA.fields, T.StructField("team", T.StringType(), False)])
+    [problem] = schema_problems(schema)
+    assert "team" in problem
+
+
+def test_schema_problems_hints_to_migrate_a_legacy_table() -> None:
+    problems = schema_problems(LEGACY_SCHEMA)
+    assert "migrate_legacy_table" in problems[0]
+    assert len(problems) > 1  # the hint comes on top of the actual differences
+
+
+def test_schema_problems_lists_every_column_of_an_empty_schema() -> None:
+    problems = schema_problems(T.StructType([]))
+    assert len(problems) == len(LOG_SCHEMA.fields)
+    assert all("migrate" not in p for p in problems)
+
+
+# --------------------------------------------------------------------------- _transaction
+
+
+def test_transaction_of_one_run_names_the_run() -> None:
+    app_id = _transaction(["2f1c-run"]).app_id
+    assert "2f1c-run" in app_id
+    assert _transaction(["other-run"]).app_id != app_id
+
+
+_ids = st.text(st.characters(codec="utf-8", min_codepoint=32), min_size=1, max_size=12)
+
+
+_batches_and_orders = st.lists(_ids, min_size=2, max_size=8, unique=True).flatmap(
+    lambda ids: st.tuples(st.just(ids), st.permutations(ids))
+)
+
+
+@given(_batches_and_orders)
+def test_transaction_of_a_batch_ignores_run_order(batch: tuple[list[str], list[str]]) -> None:
+    run_ids, shuffled = batch
+    assert _transaction(shuffled).app_id == _transaction(run_ids).app_id
+    assert all(_transaction([r]).app_id != _transaction(run_ids).app_id for r in run_ids)
+
+
+@given(
+    st.lists(_ids, min_size=2, max_size=6, unique=True),
+    st.lists(_ids, min_size=2, max_size=6, unique=True),
+)
+def test_transaction_of_another_batch_differs(first: list[str], second: list[str]) -> None:
+    same = set(first) == set(second)
+    assert (_transaction(first).app_id == _transaction(second).app_id) == same
+
+
+# --------------------------------------------------------------------------- LogWriter._batches
+
+
+def _writer(batch_size: int) -> LogWriter:
+    config = WriterConfig(table_schema="ops", table_name="run_log", batch_size=batch_size)
+    # Not a session: LogWriter.__init__ must not touch it (any use would raise).
+    writer: LogWriter = LogWriter(object(), config)  # type: ignore[call-overload]
+    return writer
+
+
+def _runs(sizes: list[int]) -> list[tuple[str, list[LogRow]]]:
+    # Rows are opaque to the batching: distinct placeholders are enough.
+    return [(f"run-{i}", [object()] * size) for i, size in enumerate(sizes)]  # type: ignore[list-item]
+
+
+def test_log_writer_batches_example() -> None:
+    runs = _runs([2, 2, 1, 5, 1])
+    batches = _writer(4)._batches(runs)
+    assert [[run_id for run_id, _ in batch] for batch in batches] == [
+        ["run-0", "run-1"],
+        ["run-2"],
+        ["run-3"],
+        ["run-4"],
+    ]
+
+
+def test_log_writer_batches_of_nothing_is_nothing() -> None:
+    assert _writer(3)._batches([]) == []
+
+
+@given(st.lists(st.integers(1, 12), max_size=25), st.integers(1, 10))
+def test_log_writer_batches_keep_runs_whole_in_order_within_the_size(
+    sizes: list[int], batch_size: int
+) -> None:
+    runs = _runs(sizes)
+    batches = _writer(batch_size)._batches(runs)
+    # Order kept and no run split, lost or repeated: the same run objects, in order.
+    assert [run for batch in batches for run in batch] == runs
+    assert all(a is b for a, b in zip((r for b in batches for r in b), runs, strict=True))
+    for batch in batches:
+        rows = sum(len(rows) for _, rows in batch)
+        assert batch, "empty batch"
+        # Within the size, unless the batch is one run larger than it.
+        assert rows <= batch_size or len(batch) == 1
+    # As few commits as the size allows: a batch ends only when the next run does not fit.
+    for batch, following in itertools.pairwise(batches):
+        rows = sum(len(rows) for _, rows in batch)
+        assert rows + len(following[0][1]) > batch_size
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _write_error() -> WriterTableError:
+    return WriterTableError(
+        "WRITER_WRITE_FAILED", {"runs": "1", "table": "ops.run_log", "reason": "disk full"}
+    )
+
+
+def test_write_result_of_one_written_run() -> None:
+    result = WriteResult(
+        run_ids=("r1",), written_run_ids=("r1",), rows_written=3, table_versions=(7,)
+    )
+    assert (result.success, result.run_id, result.table_version) == (True, "r1", 7)
+    assert (result.skipped, result.commits) == (False, 1)
+
+
+def test_write_result_of_a_retried_run_is_skipped() -> None:
+    result = WriteResult(run_ids=("r1",), skipped_run_ids=("r1",))
+    assert (result.success, result.skipped, result.table_version, result.commits) == (
+        True,
+        True,
+        None,
+        0,
+    )
+
+
+def test_write_result_of_several_runs() -> None:
+    result = WriteResult(
+        run_ids=("r1", "r2", "r3"),
+        written_run_ids=("r1", "r3"),
+        skipped_run_ids=("r2",),
+        table_versions=(4, 5),
+    )
+    assert (result.skipped, result.table_version, result.commits) == (False, 5, 2)
+    with pytest.raises(ValueError, match="3 runs"):
+        _ = result.run_id
+
+
+def test_write_result_of_no_runs() -> None:
+    result = WriteResult(run_ids=())
+    assert (result.success, result.skipped, result.table_version, result.commits) == (
+        True,
+        False,
+        None,
+        0,
+    )
+    with pytest.raises(ValueError, match="0 runs"):
+        _ = result.run_id
+
+
+def test_write_result_with_an_error_is_not_a_success() -> None:
+    error = _write_error()
+    result = WriteResult(run_ids=("r1", "r2"), written_run_ids=("r1",), error=error)
+    assert result.success is False
+    assert result.error is error
+    assert result.error.code == "WRITER_WRITE_FAILED"
+
+
+def _check(name: str, failed_rows: int) -> DataQualityCheck:
+    return DataQualityCheck(name=name, description=f"{name} check", failed_rows=failed_rows)
+
+
+def test_data_quality_result_passes_when_no_check_fails() -> None:
+    result = DataQualityResult(total_rows=10, checks=(_check("a", 0), _check("b", 0)))
+    assert result.passed is True
+    assert result.failures == {}
+    assert all(check.passed for check in result.checks)
+
+
+def test_data_quality_result_lists_only_the_failing_checks() -> None:
+    result = DataQualityResult(
+        total_rows=10, checks=(_check("a", 0), _check("b", 3), _check("c", 1))
+    )
+    assert result.passed is False
+    assert result.failures == {"b": 3, "c": 1}
+    assert [check.passed for check in result.checks] == [True, False, False]
+
+
+def test_data_quality_result_without_checks_passes() -> None:
+    result = DataQualityResult(total_rows=0, checks=())
+    assert (result.passed, result.failures) == (True, {})
