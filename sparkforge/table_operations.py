@@ -310,8 +310,24 @@ class Commit:
     user_metadata: str | None
 
 
+_PY4J_PREAMBLE = re.compile(r"An error occurred while calling [\w.$]+\.?")
+
+
+def _reason(exc: BaseException) -> str:
+    """Return the first line of ``exc`` that says what failed.
+
+    A Py4J error starts with "An error occurred while calling o94.save." and names the Java
+    exception and its message only on the next line (": org...Exception: [CODE] ...").
+    """
+    for line in str(exc).splitlines():
+        text = line.strip().removeprefix(":").strip()
+        if text and not _PY4J_PREAMBLE.fullmatch(text):
+            return text[:1000]
+    return type(exc).__name__
+
+
 def _failed(operation: str, table: TableRef, exc: BaseException) -> TableOperationError:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    reason = _reason(exc)
     error = TableOperationError(
         "TABLE_OPERATION_FAILED", {"operation": operation, "table": str(table), "reason": reason}
     )

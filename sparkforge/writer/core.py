@@ -97,8 +97,9 @@ def _plain(data_type: DataType) -> str:
 def schema_problems(actual: StructType) -> list[str]:
     """Say why a table with schema ``actual`` cannot hold the log (empty: it can).
 
-    Every :data:`LOG_SCHEMA` column must be there with the same type; more columns are fine if
-    they are nullable (the writer leaves them NULL).
+    Every :data:`LOG_SCHEMA` column must be there with the same type, and nullable where the
+    log may leave it NULL; more columns are fine if they are nullable (the writer leaves them
+    NULL).
     """
     found = {f.name: f for f in actual.fields}
     problems = []
@@ -111,6 +112,8 @@ def schema_problems(actual: StructType) -> list[str]:
                 f"column {expected.name} is {have.dataType.simpleString()}, "
                 f"expected {expected.dataType.simpleString()}"
             )
+        elif expected.nullable and not have.nullable:
+            problems.append(f"column {expected.name} is NOT NULL, but the log leaves it NULL")
     for name, extra in found.items():
         if name not in LOG_COLUMNS and not extra.nullable:
             problems.append(f"unknown column {name} is NOT NULL, so the log cannot be appended")
@@ -423,6 +426,8 @@ class LogWriter:
         for i, (report, context) in enumerate(items):
             lead = f"reports[{i}]." if prefix else ""
             for problem in report_problems(report, context, consistency=consistency):
+                problems.append(Problem(lead + problem.path, problem.reason))
+            for problem in _partition_problems(report, self.config.partition_columns):
                 problems.append(Problem(lead + problem.path, problem.reason))
             run_id = getattr(report, "run_id", None)
             if isinstance(run_id, str):
@@ -739,6 +744,33 @@ class _Progress:
             duration_secs=duration_secs,
             error=error,
         )
+
+
+# What Spark escapes in a partition directory name (ExternalCatalogUtils.escapePathName), each
+# character becoming %XX; a NUL is not escaped, and no file system takes it.
+_PATH_ESCAPED = frozenset("\"#%'*/:=?\\\x7f{[]^") | frozenset(chr(c) for c in range(1, 32))
+_MAX_DIRECTORY_BYTES = 255  # the usual limit of one file name (ext4, xfs, APFS, HDFS)
+
+
+def _partition_problems(report: object, partition_columns: Sequence[str]) -> list[Problem]:
+    """Say why the report's pipeline name cannot name a partition directory of the log."""
+    name = getattr(report, "pipeline_name", None)
+    if "pipeline_name" not in partition_columns or not isinstance(name, str):
+        return []
+    if "\x00" in name:
+        return [Problem("pipeline_name", "holds NUL, which no partition directory name can")]
+    size = len("pipeline_name=") + sum(
+        3 if c in _PATH_ESCAPED else len(c.encode("utf-8", "surrogatepass")) for c in name
+    )
+    if size > _MAX_DIRECTORY_BYTES:
+        return [
+            Problem(
+                "pipeline_name",
+                f"is too long to name a partition directory of the log ({size} bytes once "
+                f"escaped, at most {_MAX_DIRECTORY_BYTES}); the log is partitioned by it",
+            )
+        ]
+    return []
 
 
 def _run_id_text(report: object) -> str:

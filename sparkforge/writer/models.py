@@ -61,6 +61,10 @@ LOG_SCHEMA_VERSION = 1
 _MAX_BIGINT = 2**63 - 1
 _MAX_ID_LENGTH = 256
 _RATE_TOLERANCE = 0.01  # percentage points: producers may round the rate they report
+# Spark writes TIMESTAMP columns as Parquet INT96, which other readers (pyarrow, delta-rs,
+# DataFusion, pandas) decode through int64 nanoseconds: only instants in this window survive.
+_MIN_INSTANT = datetime(1677, 9, 22, tzinfo=timezone.utc)
+_MAX_INSTANT = datetime(2262, 4, 11, tzinfo=timezone.utc)
 
 
 class RuleResultRow(TypedDict):
@@ -563,9 +567,12 @@ class _Checker:
             self.add(path, "is a naive datetime; instants must be timezone-aware")
             return False
         try:
-            value.astimezone(timezone.utc)
+            utc = value.astimezone(timezone.utc)
         except (OverflowError, ValueError):
             self.add(path, "is out of the range of a UTC timestamp")
+            return False
+        if not _MIN_INSTANT <= utc < _MAX_INSTANT:
+            self.add(path, "is outside 1677-09-22 .. 2262-04-11 UTC (what Delta readers decode)")
             return False
         return True
 
