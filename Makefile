@@ -13,6 +13,8 @@ JAVA_HOME ?= $(shell j=$$(command -v java 2>/dev/null) && dirname $$(dirname $$(
 export JAVA_HOME
 export PYSPARK_PYTHON := $(abspath $(PY))
 export SPARKFORGE_DELTA_JARS := $(abspath .cache/jars)
+# The reliability suite appends its figures (inputs tried, kills, rows lost) here as JSON lines.
+export SPARKFORGE_RELIABILITY_REPORT ?= $(abspath .cache/reliability-figures.jsonl)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup install jars demo test test-unit test-long cov lint fmt bench clean
