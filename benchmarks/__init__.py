@@ -1,0 +1,1 @@
+"""Benchmarks of sparkforge: ratios against baselines measured in the same run."""

@@ -9,6 +9,7 @@ Delta's count of the rows written.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 import warnings
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     import logging
     from collections.abc import Iterable, Mapping, Sequence
 
+    import pyarrow as pa
     from pyspark.sql import Column, DataFrame, SparkSession
     from pyspark.sql.types import DataType, StructType
 
@@ -72,6 +74,35 @@ class Clock(Protocol):
 
 def _utc_clock() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@functools.cache
+def _arrow_schema() -> pa.Schema | None:
+    """Return LOG_SCHEMA as an Arrow schema, or None when pyarrow is not installed."""
+    try:
+        from pyspark.sql.pandas.types import to_arrow_schema
+    except ImportError:
+        return None
+    try:
+        return to_arrow_schema(LOG_SCHEMA)
+    except ImportError:  # pyarrow itself is missing
+        return None
+
+
+def _rows_dataframe(spark: SparkSession, rows: list[LogRow]) -> DataFrame:
+    """Hand the rows to Spark: as one Arrow table when pyarrow is there, else as a list.
+
+    Both give the same DataFrame. A list goes through a Python worker task that pickles every
+    row; an Arrow table is handed to the JVM in columnar batches, which makes a write of 1,000
+    rows about a third faster (see docs/performance.md). pyarrow is optional: it comes with
+    ``pyspark[sql]`` and with Databricks runtimes.
+    """
+    schema = _arrow_schema()
+    if schema is None:
+        return spark.createDataFrame(rows, LOG_SCHEMA, verifySchema=False)
+    import pyarrow as pa
+
+    return spark.createDataFrame(pa.Table.from_pylist(rows, schema=schema), LOG_SCHEMA)
 
 
 def _transaction(run_ids: Sequence[str]) -> ops.Transaction:
@@ -495,7 +526,7 @@ class LogWriter:
         marker = f"{_MARKER_PREFIX}{uuid.uuid4()}"
         log = self._log.bind(run_id=run_ids[0] if len(run_ids) == 1 else f"{len(run_ids)} runs")
         try:
-            df = self.spark.createDataFrame(rows, LOG_SCHEMA, verifySchema=False).coalesce(1)
+            df = _rows_dataframe(self.spark, rows).coalesce(1)
             write = ops.overwrite if overwrite else ops.append
             write(
                 df,

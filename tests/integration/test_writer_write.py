@@ -22,6 +22,8 @@ from tests.factories import BASE_TIME, make_failed_before_steps, make_report
 from tests.integration.writer_support import comparable, micros, read_rows, versions
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pyspark.sql import SparkSession
 
 pytestmark = pytest.mark.delta
@@ -286,3 +288,20 @@ def test_write_report_on_incompatible_table_leaves_it_untouched(
     assert "run_id is missing" in caught.value.params["reason"]
     assert versions(spark, writer.table) == before
     assert spark.read.format("delta").load(table_path).count() == 3
+
+
+def test_rows_reach_spark_identically_with_and_without_pyarrow(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sparkforge.writer import core
+
+    report = make_report(5, failed_step=3)
+    with_arrow = path_writer(spark, str(tmp_path / "arrow"))
+    with_arrow.write_report(report)
+    assert core._arrow_schema() is not None  # pyarrow is a dev dependency: the fast path ran
+    monkeypatch.setattr(core, "_arrow_schema", lambda: None)  # as without pyarrow installed
+    without = path_writer(spark, str(tmp_path / "list"))
+    without.write_report(report)
+
+    assert read_rows(with_arrow.read_logs()) == read_rows(without.read_logs())
+    assert with_arrow.read_logs().schema == without.read_logs().schema
