@@ -11,13 +11,14 @@ import platform
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sparkforge.performance import MemoryProbe
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, MutableMapping
@@ -319,28 +320,16 @@ class JvmMemorySampler:
 
     def __init__(self, pid: int | None, *, interval_secs: float = 0.05) -> None:
         self.pid = pid
-        self.interval_secs = interval_secs
-        self.baseline_kib: int | None = None
-        self.peak_kib: int | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _sample(self) -> None:
-        if self.pid is None:
-            return
-        rss = proc_status_kib(self.pid, "VmRSS")
-        if rss is not None and (self.peak_kib is None or rss > self.peak_kib):
-            self.peak_kib = rss
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_secs):
-            self._sample()
+        self._probe: MemoryProbe | None = None
+        if pid is not None and proc_status_kib(pid, "VmRSS") is not None:
+            self._probe = MemoryProbe(
+                interval_secs=interval_secs,
+                read_bytes=lambda: (proc_status_kib(pid, "VmRSS") or 0) * 1024,
+            )
 
     def __enter__(self) -> Self:
-        if self.pid is not None:
-            self.baseline_kib = self.peak_kib = proc_status_kib(self.pid, "VmRSS")
-            self._thread = threading.Thread(target=self._run, name="bench-jvm-rss", daemon=True)
-            self._thread.start()
+        if self._probe is not None:
+            self._probe.__enter__()
         return self
 
     def __exit__(
@@ -349,19 +338,17 @@ class JvmMemorySampler:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self._sample()
+        if self._probe is not None:
+            self._probe.__exit__(exc_type, exc, tb)
 
     @property
     def growth_mib(self) -> float | None:
         """How far the JVM's RSS rose above its value at the start, in MiB (None: unknown)."""
-        if self.baseline_kib is None or self.peak_kib is None:
+        if self._probe is None:
             return None
-        return round(max(0, self.peak_kib - self.baseline_kib) / 1024, 1)
+        return round(self._probe.peak_growth_bytes / 2**20, 1)
 
     @property
     def peak_mib(self) -> float | None:
         """The JVM's highest sampled RSS, in MiB (None: unknown)."""
-        return None if self.peak_kib is None else round(self.peak_kib / 1024, 1)
+        return None if self._probe is None else round(self._probe.peak_bytes / 2**20, 1)

@@ -135,6 +135,9 @@ class MemoryProbe:
     ----------
     interval_secs
         Seconds between samples taken by the background thread.
+    read_bytes
+        What to sample: this process's resident memory by default; pass another reader to
+        watch another process (e.g. the JVM's ``/proc/<pid>/status``).
 
     Examples
     --------
@@ -144,10 +147,16 @@ class MemoryProbe:
     True
     """
 
-    def __init__(self, *, interval_secs: float = 0.01) -> None:
+    def __init__(
+        self,
+        *,
+        interval_secs: float = 0.01,
+        read_bytes: Callable[[], int] = current_rss_bytes,
+    ) -> None:
         if interval_secs <= 0:
             raise ValueError("interval_secs must be > 0")
         self.interval_secs = interval_secs
+        self._read = read_bytes
         self.baseline_bytes = 0
         self.peak_bytes = 0
         self.end_bytes = 0
@@ -155,7 +164,7 @@ class MemoryProbe:
         self._thread: threading.Thread | None = None
 
     def _sample(self) -> None:
-        rss = current_rss_bytes()
+        rss = self._read()
         if rss > self.peak_bytes:
             self.peak_bytes = rss
 
@@ -164,7 +173,7 @@ class MemoryProbe:
             self._sample()
 
     def __enter__(self) -> Self:
-        self.baseline_bytes = self.peak_bytes = current_rss_bytes()
+        self.baseline_bytes = self.peak_bytes = self._read()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="sparkforge-memory", daemon=True)
         self._thread.start()
@@ -180,7 +189,7 @@ class MemoryProbe:
         if self._thread is not None:
             self._thread.join()
         self._sample()
-        self.end_bytes = current_rss_bytes()
+        self.end_bytes = self._read()
 
     @property
     def peak_growth_bytes(self) -> int:

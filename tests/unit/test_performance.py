@@ -126,3 +126,15 @@ def test_operation_stats_accumulate() -> None:
     assert stats.rows_per_sec == 200.0
     assert stats.max_duration_secs == 1.5
     assert stats.max_peak_memory_growth_bytes == 2048
+
+
+def test_memory_probe_samples_the_given_reader() -> None:
+    readings = iter([100, 400, 250] + [250] * 10_000)
+
+    with MemoryProbe(interval_secs=0.001, read_bytes=lambda: next(readings)) as probe:
+        time.sleep(0.05)
+
+    assert probe.baseline_bytes == 100
+    assert probe.peak_bytes == 400
+    assert probe.peak_growth_bytes == 300
+    assert probe.end_bytes == 250
