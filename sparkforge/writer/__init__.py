@@ -1,9 +1,11 @@
 """The Delta run log: one strict, typed table of every pipeline run's steps.
 
->>> from sparkforge.writer import LogWriter, WriterConfig  # doctest: +SKIP
->>> writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
-... # doctest: +SKIP
->>> writer.write_report(report)  # doctest: +SKIP
+.. code-block:: python
+
+    from sparkforge.writer import LogWriter, WriterConfig
+
+    writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+    writer.write_report(report)
 
 The legacy names ``MinimalLogRow``, ``MIN_LOG_SCHEMA`` and ``flatten_report_min`` are still
 served from here; using one emits a ``DeprecationWarning`` naming its replacement (see the

@@ -176,11 +176,13 @@ class LogWriter:
 
     Examples
     --------
-    >>> writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
-    ... # doctest: +SKIP
-    >>> result = writer.write_report(report)  # doctest: +SKIP
-    >>> result.rows_written, result.table_version, result.skipped  # doctest: +SKIP
-    (5, 3, False)
+    With a session ``spark`` and a run's ``report`` (the integration tests run this):
+
+    .. code-block:: python
+
+        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+        result = writer.write_report(report)
+        result.rows_written, result.table_version, result.skipped  # (5, 3, False)
     """
 
     @overload
@@ -652,10 +654,8 @@ class LogWriter:
     def get_performance_metrics(self) -> WriterMetrics:
         """Return what this writer measured so far.
 
-        Examples
-        --------
-        >>> writer.get_performance_metrics().rows_per_sec  # doctest: +SKIP
-        41230.5
+        Counts are always kept; durations, rows per second and memory only while
+        ``enable_performance_monitoring`` is on (``None`` otherwise).
         """
         stats = self._stats
         enabled = self._legacy is None and self.config.enable_performance_monitoring
