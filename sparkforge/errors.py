@@ -158,6 +158,25 @@ class SparkForgeError(Exception):
         """The rendered message, ``"[CODE] ..."``."""
         return str(self.args[0])
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as code, params and the subclass's own attributes.
+
+        Errors cross process boundaries (``multiprocessing``, ``concurrent.futures``, Spark
+        workers); the default exception pickling would call ``cls(message)``, which no
+        sparkforge error accepts.
+        """
+        state = {k: v for k, v in self.__dict__.items() if k not in ("code", "params")}
+        return (_restore_error, (type(self), self.code, dict(self.params)), state or None)
+
+
+def _restore_error(
+    cls: type[SparkForgeError], code: str, params: dict[str, str]
+) -> SparkForgeError:
+    """Rebuild a pickled error: its code and params, then (by pickle) its other attributes."""
+    error = cls.__new__(cls)
+    SparkForgeError.__init__(error, code, params)
+    return error
+
 
 class ConfigurationError(SparkForgeError, ValueError):
     """A configuration object or option has an invalid value."""

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_TABLE_PROPERTIES",
     "FailurePolicy",
     "PARTITIONABLE_COLUMNS",
+    "SCHEMA_VERSION_PROPERTY",
     "WriteMode",
     "WriterConfig",
 ]
@@ -60,7 +61,8 @@ DEFAULT_MAX_COMMIT_ATTEMPTS = 5
 #: The table name is the configured ``table_name`` unless a pattern says otherwise.
 DEFAULT_TABLE_NAME_PATTERN = "{table_name}"
 
-_SCHEMA_VERSION_PROPERTY = "sparkforge.log.schemaVersion"
+#: The table property that marks a log table of schema v1 (set by the writer, never by users).
+SCHEMA_VERSION_PROPERTY = "sparkforge.log.schemaVersion"
 
 #: Properties every log table is created with (``table_properties`` may override them).
 #: Delta keeps one transaction identifier per logged run for idempotent retries; expiring them
@@ -68,7 +70,7 @@ _SCHEMA_VERSION_PROPERTY = "sparkforge.log.schemaVersion"
 DEFAULT_TABLE_PROPERTIES: Mapping[str, str] = MappingProxyType(
     {
         "delta.setTransactionRetentionDuration": "interval 30 days",
-        _SCHEMA_VERSION_PROPERTY: "1",
+        SCHEMA_VERSION_PROPERTY: "1",
     }
 )
 
@@ -299,7 +301,7 @@ class WriterConfig:
         for key, value in properties.items():
             if not isinstance(key, str) or not key.strip() or not isinstance(value, str):
                 _invalid("table_properties", f"expected string keys and values, got {key!r}")
-            if key == _SCHEMA_VERSION_PROPERTY:
+            if key == SCHEMA_VERSION_PROPERTY:
                 _invalid("table_properties", f"{key} is set by the writer, not by users")
         object.__setattr__(self, "table_properties", MappingProxyType(dict(properties)))
 

@@ -697,7 +697,9 @@ class LogWriter:
         """Upgrade this writer's table from the legacy log schema to schema v1, in place.
 
         Every row is kept with its values in one Delta commit; the previous version stays
-        readable by time travel. Calling it on a v1 table does nothing.
+        readable by time travel. A second, metadata-only commit gives the table the properties
+        of a new log table (:attr:`WriterConfig.effective_table_properties`) it lacks. Calling
+        it on a table this writer created does nothing.
 
         Parameters
         ----------
@@ -712,6 +714,7 @@ class LogWriter:
             self.table,
             pipeline_name=pipeline_name,
             partition_columns=self.config.partition_columns,
+            table_properties=self.config.effective_table_properties,
         )
         self._table_checked = False
         return result

@@ -28,7 +28,11 @@ from pyspark.sql.window import Window
 from sparkforge import table_operations as ops
 from sparkforge.errors import Problem, TableOperationError, render_problems
 from sparkforge.table_operations import TableRef
-from sparkforge.writer.config import PARTITIONABLE_COLUMNS
+from sparkforge.writer.config import (
+    DEFAULT_TABLE_PROPERTIES,
+    PARTITIONABLE_COLUMNS,
+    SCHEMA_VERSION_PROPERTY,
+)
 from sparkforge.writer.exceptions import (
     WriterConfigurationError,
     WriterTableError,
@@ -512,6 +516,9 @@ class MigrationResult:
     rows_migrated
         The rows the migration wrote, from Delta's commit metrics (0 when nothing was done;
         None when Delta did not report it).
+    properties_set
+        The table properties the call set (sorted), in one metadata-only commit after the
+        data commit: those of ``table_properties`` the table did not have.
     """
 
     migrated: bool
@@ -519,6 +526,7 @@ class MigrationResult:
     version_before: int
     version_after: int | None
     rows_migrated: int | None
+    properties_set: tuple[str, ...] = ()
 
 
 def legacy_run_id(
@@ -663,12 +671,16 @@ def migrate_legacy_table(
     pipeline_name: str = "legacy",
     partition_columns: Sequence[str] = ("run_date",),
     logged_at: datetime | None = None,
+    table_properties: Mapping[str, str] = DEFAULT_TABLE_PROPERTIES,
 ) -> MigrationResult:
     """Upgrade a legacy log table to :data:`~sparkforge.writer.LOG_SCHEMA` (v1), in place.
 
     One Delta overwrite (with ``overwriteSchema``) rewrites every row with the v1 columns; the
-    table is never dropped, and the version before stays readable by time travel. Calling it
-    again, or on a table the new writer created, does nothing.
+    table is never dropped, and the version before stays readable by time travel. A second,
+    metadata-only commit then sets the ``table_properties`` the table lacks, so it carries
+    what a log table the writer creates carries. Calling it again, or on a table the new
+    writer created, does nothing; calling it again after a failure between the two commits
+    sets the missing properties.
 
     Parameters
     ----------
@@ -682,6 +694,10 @@ def migrate_legacy_table(
         How the migrated table is partitioned, as new log tables are (``()`` for none).
     logged_at
         The ``logged_at`` of every migrated row (a timezone-aware instant; default: now).
+    table_properties
+        The properties a log table should have (default
+        :data:`~sparkforge.writer.DEFAULT_TABLE_PROPERTIES`). Only those the table lacks are
+        set; values it already has are kept.
 
     Returns
     -------
@@ -713,10 +729,18 @@ def migrate_legacy_table(
     - ``rule_results``: empty; ``tags``: ``{"migrated_from": "legacy"}``.
     - ``schema_version``: 0, which marks migrated rows; ``writer_version``: ``"legacy"``.
 
-    Delta makes every column of an overwritten schema nullable, so the migrated table has no
-    NOT NULL constraints; the table properties are kept as they were.
+    Delta makes every column of an overwritten schema nullable, and Spark refuses to make a
+    nullable column NOT NULL afterwards, so the migrated table has no NOT NULL constraints.
+    Properties the table had before are kept.
     """
     _check_migration_args(table, pipeline_name, partition_columns, logged_at)
+    if not isinstance(table_properties, Mapping):
+        raise _config_error("table_properties", f"expected a mapping, got {table_properties!r}")
+    try:
+        wanted = ops.validate_properties(table_properties)
+    except TableOperationError as exc:
+        reason = f"property {exc.params['name']!r}: {exc.params['reason']}"
+        raise _config_error("table_properties", reason) from None
     stamp = (logged_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     try:
         schema = ops.read_schema(spark, table)
@@ -724,12 +748,18 @@ def migrate_legacy_table(
     except TableOperationError as exc:
         raise WriterTableError(exc.code, exc.params) from exc
     if _is_v1(schema):
+        # A table the writer created has the schema-version property; one without it was
+        # migrated by a call that stopped before (or predates) its properties commit.
+        completed: tuple[str, ...] = ()
+        if SCHEMA_VERSION_PROPERTY not in _properties(spark, table):
+            completed = _complete_properties(spark, table, wanted)
         return MigrationResult(
             migrated=False,
             table=table,
             version_before=version_before,
             version_after=version_before,
             rows_migrated=0,
+            properties_set=completed,
         )
     # A table with any v1-only column is compared with v1, whatever else it holds.
     against, expected = ("v1", _V1_TYPES) if _has_v1_columns(schema) else ("legacy", _LEGACY_TYPES)
@@ -756,10 +786,32 @@ def migrate_legacy_table(
         commit = ops.find_commit(spark, table, marker)
     except TableOperationError as exc:
         raise WriterTableError(exc.code, exc.params) from exc
+    completed = _complete_properties(spark, table, wanted)
     return MigrationResult(
         migrated=True,
         table=table,
         version_before=version_before,
         version_after=None if commit is None else commit.version,
         rows_migrated=None if commit is None else commit.num_output_rows,
+        properties_set=completed,
     )
+
+
+def _properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
+    try:
+        return ops.read_properties(spark, table)
+    except TableOperationError as exc:
+        raise WriterTableError(exc.code, exc.params) from exc
+
+
+def _complete_properties(
+    spark: SparkSession, table: TableRef, wanted: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Set the ``wanted`` properties ``table`` lacks, in one commit; return their keys."""
+    have = _properties(spark, table)
+    missing = {key: value for key, value in wanted.items() if key not in have}
+    try:
+        ops.set_properties(spark, table, missing)
+    except TableOperationError as exc:
+        raise WriterTableError(exc.code, exc.params) from exc
+    return tuple(sorted(missing))

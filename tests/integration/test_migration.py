@@ -14,6 +14,7 @@ from pyspark.sql import types as T
 
 from sparkforge import table_operations as ops
 from sparkforge.table_operations import TableRef
+from sparkforge.writer import DEFAULT_TABLE_PROPERTIES, LogWriter, WriterConfig
 from sparkforge.writer.core import schema_problems
 from sparkforge.writer.exceptions import WriterConfigurationError, WriterTableError
 from sparkforge.writer.legacy import (
@@ -163,8 +164,24 @@ def test_migrate_legacy_table_result_comes_from_the_commit(
     assert result.version_before == 2
     assert result.version_after == 3
     assert result.rows_migrated == len(migrated.legacy_rows) == 10
-    (commit,) = ops.history(spark, migrated.table, limit=1).collect()
-    assert (commit["version"], commit["operation"]) == (3, "CREATE OR REPLACE TABLE AS SELECT")
+    assert result.properties_set == (
+        "delta.setTransactionRetentionDuration",
+        "sparkforge.log.schemaVersion",
+    )
+    commits = ops.history(spark, migrated.table, limit=2).collect()
+    assert [(c["version"], c["operation"]) for c in commits] == [
+        (4, "SET TBLPROPERTIES"),
+        (3, "CREATE OR REPLACE TABLE AS SELECT"),
+    ]
+
+
+def test_migrate_legacy_table_gives_the_properties_of_a_new_log_table(
+    spark: SparkSession, migrated: Migrated
+) -> None:
+    properties = ops.read_properties(spark, migrated.table)
+    assert {k: properties.get(k) for k in DEFAULT_TABLE_PROPERTIES} == dict(
+        DEFAULT_TABLE_PROPERTIES
+    )
 
 
 def test_migrate_legacy_table_schema_is_v1(migrated: Migrated) -> None:
@@ -256,11 +273,62 @@ def test_migrate_legacy_table_again_is_a_no_op(spark: SparkSession, migrated: Mi
     assert again == MigrationResult(
         migrated=False,
         table=migrated.table,
-        version_before=3,
-        version_after=3,
+        version_before=4,
+        version_after=4,
         rows_migrated=0,
+        properties_set=(),
     )
-    assert ops.latest_version(spark, migrated.table) == 3
+    assert ops.latest_version(spark, migrated.table) == 4
+
+
+def test_migrate_legacy_table_keeps_the_properties_the_table_has(
+    spark: SparkSession, database: str
+) -> None:
+    table = TableRef.named(database, "tuned_logs")
+    LegacyLogWriter(spark, database, "tuned_logs").create_table(RUN_A)
+    ops.set_properties(
+        spark, table, {"delta.setTransactionRetentionDuration": "interval 7 days", "team": "x"}
+    )
+    result = migrate_legacy_table(spark, table, logged_at=STAMP)
+    properties = ops.read_properties(spark, table)
+    assert result.properties_set == ("sparkforge.log.schemaVersion",)
+    assert properties["delta.setTransactionRetentionDuration"] == "interval 7 days"
+    assert (properties["team"], properties["sparkforge.log.schemaVersion"]) == ("x", "1")
+
+
+def test_migrate_legacy_table_again_completes_an_unfinished_migration(
+    spark: SparkSession, database: str
+) -> None:
+    # As a call that stopped between its two commits (or one made before properties were set)
+    # leaves it: v1 rows, none of the properties.
+    table = TableRef.named(database, "half_migrated")
+    LegacyLogWriter(spark, database, "half_migrated").create_table(RUN_A)
+    first = migrate_legacy_table(spark, table, logged_at=STAMP, table_properties={})
+    assert (first.migrated, first.properties_set) == (True, ())
+    assert "sparkforge.log.schemaVersion" not in ops.read_properties(spark, table)
+    rows_before = table.read(spark).collect()
+
+    second = migrate_legacy_table(spark, table, logged_at=STAMP)
+    third = migrate_legacy_table(spark, table, logged_at=STAMP)
+
+    assert (second.migrated, second.properties_set) == (
+        False,
+        ("delta.setTransactionRetentionDuration", "sparkforge.log.schemaVersion"),
+    )
+    assert (third.properties_set, ops.latest_version(spark, table)) == ((), 2)
+    assert sorted(table.read(spark).collect()) == sorted(rows_before)
+
+
+def test_migrate_legacy_table_leaves_a_writer_created_table_alone(
+    spark: SparkSession, database: str
+) -> None:
+    table = TableRef.named(database, "v1_logs")
+    LogWriter(spark, WriterConfig(table_schema=database, table_name="v1_logs")).create_table()
+    result = migrate_legacy_table(
+        spark, table, table_properties={"delta.logRetentionDuration": "interval 90 days"}
+    )
+    assert (result.migrated, result.properties_set) == (False, ())
+    assert ops.latest_version(spark, table) == 0
 
 
 def test_migrate_legacy_table_ids_do_not_depend_on_the_session_time_zone(
@@ -341,6 +409,8 @@ class _NoSpark:
         ("partition_columns", {"partition_columns": ("run_id",)}),
         ("partition_columns", {"partition_columns": ("run_date", "run_date")}),
         ("logged_at", {"logged_at": datetime(2026, 1, 1)}),
+        ("table_properties", {"table_properties": [("k", "v")]}),
+        ("table_properties", {"table_properties": {"k": "it's"}}),
     ],
     ids=[
         "table_text",
@@ -350,6 +420,8 @@ class _NoSpark:
         "partition_high_cardinality",
         "partition_twice",
         "naive_logged_at",
+        "properties_list",
+        "property_quote",
     ],
 )
 def test_migrate_legacy_table_checks_arguments_before_spark(

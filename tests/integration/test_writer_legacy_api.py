@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from sparkforge import table_operations as ops
 from sparkforge.writer import (
     LogWriter,
     WriterConfig,
@@ -123,7 +124,14 @@ def test_from_legacy_log_to_v1_log(spark: SparkSession, schema: str) -> None:
         warnings.simplefilter("ignore", DeprecationWarning)
         old.create_table(legacy_report())
         old.append(legacy_report(30))
-    new = LogWriter(spark, WriterConfig(table_schema=schema, table_name="pipeline_logs"))
+    new = LogWriter(
+        spark,
+        WriterConfig(
+            table_schema=schema,
+            table_name="pipeline_logs",
+            table_properties={"delta.logRetentionDuration": "interval 90 days"},
+        ),
+    )
 
     # A v1 writer refuses the legacy table, says why, and leaves it alone.
     with pytest.raises(WriterTableError) as refused:
@@ -138,6 +146,15 @@ def test_from_legacy_log_to_v1_log(spark: SparkSession, schema: str) -> None:
 
     assert result.migrated
     assert not again.migrated
+    # The migrated table gets what a table this writer creates gets, its options included.
+    assert result.properties_set == (
+        "delta.logRetentionDuration",
+        "delta.setTransactionRetentionDuration",
+        "sparkforge.log.schemaVersion",
+    )
+    assert ops.read_properties(spark, new.table)["delta.logRetentionDuration"] == (
+        "interval 90 days"
+    )
     assert written.rows_written == 2
     logged = new.read_logs(pipeline_name="orders")
     assert logged.count() == 8

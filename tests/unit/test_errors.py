@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import pickle
 import string
 from datetime import datetime, timezone
 from pathlib import Path
@@ -229,3 +230,51 @@ def test_validation_error_keeps_its_problems() -> None:
 def test_render_problems_counts_and_truncates(count: int, limit: int, expected: str) -> None:
     problems = tuple(Problem(f"p{i}", "r") for i in range(count))
     assert render_problems(problems, limit=limit) == expected
+
+
+def _pickle_cases() -> list[SparkForgeError]:
+    from sparkforge.writer import (
+        WriterConfigurationError,
+        WriterError,
+        WriterTableError,
+        WriterValidationError,
+    )
+
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    report = PipelineReport(
+        run_id="r", pipeline_name="p", mode=RunMode.INITIAL, status=RunStatus.FAILED,
+        started_at=t, ended_at=t,
+    )  # fmt: skip
+    problems = (Problem("steps[0].valid_rows", "negative"),)
+    return [
+        SparkForgeError("TABLE_NOT_FOUND", {"table": "s.t"}),
+        ConfigurationError("CONFIG_INVALID", {"option": "o", "reason": "r"}),
+        ValidationError("MODEL_INVALID", {"model": "M", "problems": "p"}, problems=problems),
+        PipelineError(
+            "PIPELINE_RUN_FAILED", {"pipeline": "p", "run_id": "r", "reason": "x"}, report=report
+        ),
+        StepError("STEP_FAILED", {"step": "s", "phase": "silver", "reason": "x"}),
+        TableOperationError("TABLE_NOT_FOUND", {"table": "s.t"}),
+        WriterError("WRITER_WRITE_FAILED", {"runs": "1", "table": "s.t", "reason": "x"}),
+        WriterConfigurationError("WRITER_CONFIG_INVALID", {"option": "o", "reason": "r"}),
+        WriterValidationError(
+            "WRITER_INPUT_INVALID", {"subject": "report", "problems": "p"}, problems=problems
+        ),
+        WriterTableError("TABLE_SCHEMA_MISMATCH", {"table": "s.t", "reason": "x"}),
+    ]
+
+
+@pytest.mark.parametrize("error", _pickle_cases(), ids=lambda e: type(e).__name__)
+def test_errors_survive_pickling(error: SparkForgeError) -> None:
+    # Errors cross process boundaries (multiprocessing, concurrent.futures): every attribute
+    # a caller matches on must come back, on the same class.
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert (copy.code, dict(copy.params), str(copy)) == (
+        error.code,
+        dict(error.params),
+        str(error),
+    )
+    assert {k: v for k, v in vars(copy).items() if k != "params"} == {
+        k: v for k, v in vars(error).items() if k != "params"
+    }

@@ -11,6 +11,43 @@ from sparkforge.errors import TableOperationError
 
 
 @pytest.mark.parametrize(
+    ("properties", "fragment"),
+    [
+        ({"delta.x'": "v"}, "expected letters"),
+        ({"a b": "v"}, "expected letters"),
+        ({"": "v"}, "expected letters"),
+        ({"k": "it's"}, "holds a quote"),
+        ({"k": "a\\b"}, "holds a quote, a backslash"),
+        ({"k": "a\nb"}, "control character"),
+        ({"k": 30}, "is a int, not a str"),
+        ({1: "v"}, "expected letters"),
+    ],
+    ids=["quote-key", "space-key", "empty-key", "quote", "backslash", "newline", "int", "int-key"],
+)
+def test_validate_properties_rejects_what_sql_text_cannot_hold(
+    properties: dict[object, object], fragment: str
+) -> None:
+    with pytest.raises(TableOperationError) as caught:
+        ops.validate_properties(properties)  # type: ignore[arg-type]
+    assert caught.value.code == "IDENTIFIER_INVALID"
+    assert caught.value.params["kind"] == "table property"
+    assert fragment in caught.value.params["reason"]
+
+
+@given(
+    st.dictionaries(
+        st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,40}", fullmatch=True),
+        st.text(st.characters(exclude_characters="'\\", exclude_categories=("Cc", "Cs"))),
+        max_size=5,
+    )
+)
+def test_validate_properties_accepts_keys_and_values_sql_text_can_hold(
+    properties: dict[str, str],
+) -> None:
+    assert ops.validate_properties(properties) == properties
+
+
+@pytest.mark.parametrize(
     "name",
     ["logs", "_private", "Run_Log_2", "a" * 128],
     ids=["plain", "underscore-first", "mixed-case-digits", "max-length"],
