@@ -491,7 +491,7 @@ def create_table_if_not_exists(
         ensure_schema(spark, table.schema)
     delay = backoff_secs
     last: Exception | None = None
-    for _ in range(max_attempts):
+    for attempt in range(max_attempts):
         builder = DeltaTable.createIfNotExists(spark)
         builder = (
             builder.location(table.path) if table.path is not None else builder.tableName(table.fqn)
@@ -512,9 +512,41 @@ def create_table_if_not_exists(
             last = exc
             if table_exists(spark, table):
                 return False
+            # Half the attempts spent waiting for a racing creator: a commit-less log left by a
+            # killed one will never become a table, and blocks creation until removed.
+            if attempt + 1 >= (max_attempts + 1) // 2 and _remove_abandoned_log(spark, table):
+                continue
             sleep(delay)
             delay *= 2
     raise _failed("create table", table, last or RuntimeError("unknown")) from last
+
+
+_COMMIT_FILE = re.compile(r"\d{20}\.")
+
+
+def _remove_abandoned_log(spark: SparkSession, table: TableRef) -> bool:
+    """Remove a path table's ``_delta_log`` that holds no commit; return whether it did.
+
+    A creator killed before its first commit leaves ``_delta_log`` with no commit file (empty,
+    or a hidden temporary file of the commit it never made). Delta then neither sees a table
+    there nor creates one (``DELTA_TABLE_NOT_FOUND``), and refuses a location holding anything
+    else, so the directory is removed: it holds no data and no commit. Catalog tables and
+    sessions without a JVM (Spark Connect) are left alone.
+    """
+    if table.path is None:
+        return False
+    try:
+        jvm = spark.sparkContext._jvm
+        log_dir = jvm.org.apache.hadoop.fs.Path(table.path, "_delta_log")  # type: ignore[union-attr]
+        fs = log_dir.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        if not fs.exists(log_dir):
+            return False
+        names = [status.getPath().getName() for status in fs.listStatus(log_dir)]
+        if any(_COMMIT_FILE.match(name) for name in names):
+            return False
+        return bool(fs.delete(log_dir, True))
+    except Exception:
+        return False
 
 
 WriteMode = Literal["append", "overwrite"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -211,3 +212,46 @@ def test_optimize_rejects_hostile_zorder_column(spark: SparkSession, table_path:
     with pytest.raises(TableOperationError) as caught:
         ops.optimize(spark, ops.TableRef.at_path(table_path), zorder_by=["id; DROP"])
     assert caught.value.code == "IDENTIFIER_INVALID"
+
+
+@pytest.mark.parametrize(
+    "leftover",
+    [(), (".00000000000000000000.json.5f1e.tmp",), ("_commits/",)],
+    ids=["empty-log", "temporary-commit-file", "empty-commits-dir"],
+)
+def test_create_survives_a_creator_killed_before_its_first_commit(
+    spark: SparkSession, table_path: str, leftover: tuple[str, ...]
+) -> None:
+    # What a creator SIGKILLed before its first commit leaves: a _delta_log without a commit.
+    # Delta neither sees a table there nor creates one, so creation must clear it.
+    log_dir = Path(table_path) / "_delta_log"
+    log_dir.mkdir(parents=True)
+    for name in leftover:
+        if name.endswith("/"):
+            (log_dir / name).mkdir()
+        else:
+            (log_dir / name).write_text('{"commitInfo":{}}')
+    table = ops.TableRef.at_path(table_path)
+    sleeps: list[float] = []
+
+    created = ops.create_table_if_not_exists(spark, table, SCHEMA, sleep=sleeps.append)
+
+    assert created
+    assert ops.read_schema(spark, table).fieldNames() == SCHEMA.fieldNames()
+    assert ops.latest_version(spark, table) == 0
+    assert len(sleeps) < 5  # it did not wait out every attempt
+
+
+def test_create_never_clears_a_log_that_holds_a_commit(
+    spark: SparkSession, table_path: str
+) -> None:
+    # A log whose only commit Delta cannot read is not an abandoned creation: it is refused and
+    # kept for a human to look at.
+    log_dir = Path(table_path) / "_delta_log"
+    log_dir.mkdir(parents=True)
+    commit = log_dir / "00000000000000000000.json"
+    commit.write_text("not json")
+    table = ops.TableRef.at_path(table_path)
+    with pytest.raises(TableOperationError):
+        ops.create_table_if_not_exists(spark, table, SCHEMA, sleep=lambda _: None)
+    assert commit.read_text() == "not json"
