@@ -491,7 +491,9 @@ def create_table_if_not_exists(
         ensure_schema(spark, table.schema)
     delay = backoff_secs
     last: Exception | None = None
-    for attempt in range(max_attempts):
+    attempt = 0
+    cleared = False
+    while attempt < max_attempts:
         builder = DeltaTable.createIfNotExists(spark)
         builder = (
             builder.location(table.path) if table.path is not None else builder.tableName(table.fqn)
@@ -512,12 +514,21 @@ def create_table_if_not_exists(
             last = exc
             if table_exists(spark, table):
                 return False
+            attempt += 1
             # Half the attempts spent waiting for a racing creator: a commit-less log left by a
-            # killed one will never become a table, and blocks creation until removed.
-            if attempt + 1 >= (max_attempts + 1) // 2 and _remove_abandoned_log(spark, table):
+            # killed one will never become a table, and blocks creation until removed. The
+            # attempt right after removing it is not counted.
+            if (
+                not cleared
+                and attempt >= (max_attempts + 1) // 2
+                and _remove_abandoned_log(spark, table)
+            ):
+                cleared = True
+                attempt -= 1
                 continue
-            sleep(delay)
-            delay *= 2
+            if attempt < max_attempts:
+                sleep(delay)
+                delay *= 2
     raise _failed("create table", table, last or RuntimeError("unknown")) from last
 
 

@@ -13,8 +13,8 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Literal, NoReturn
 
-from sparkforge.errors import SparkForgeError
-from sparkforge.table_operations import TableRef, validate_identifier
+from sparkforge.errors import SparkForgeError, TableOperationError
+from sparkforge.table_operations import TableRef, validate_identifier, validate_properties
 from sparkforge.writer.exceptions import WriterConfigurationError
 
 __all__ = [
@@ -303,6 +303,11 @@ class WriterConfig:
                 _invalid("table_properties", f"expected string keys and values, got {key!r}")
             if key == SCHEMA_VERSION_PROPERTY:
                 _invalid("table_properties", f"{key} is set by the writer, not by users")
+        try:
+            # What a migration can set as well as what a new table can be created with.
+            validate_properties(properties)
+        except TableOperationError as exc:
+            _invalid("table_properties", f"property {exc.params['name']!r}: {exc.params['reason']}")
         object.__setattr__(self, "table_properties", MappingProxyType(dict(properties)))
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -44,7 +45,6 @@ from sparkforge.writer.models import (
 )
 
 if TYPE_CHECKING:
-    import logging
     from collections.abc import Iterable, Mapping, Sequence
 
     import pyarrow as pa
@@ -196,17 +196,36 @@ class LogWriter:
     ) -> None: ...
 
     @overload
+    def __init__(
+        self,
+        spark: SparkSession,
+        config: WriterConfig,
+        logger: logging.Logger | PipelineLogger,
+        /,
+        *,
+        clock: Clock | None = None,
+    ) -> None: ...
+
+    @overload
     def __init__(self, spark: SparkSession, config: str, logs_table_name: str) -> None: ...
 
     def __init__(
         self,
         spark: SparkSession,
         config: WriterConfig | str,
-        logs_table_name: str | None = None,
+        logs_table_name: str | logging.Logger | PipelineLogger | None = None,
         *,
         logger: logging.Logger | PipelineLogger | None = None,
         clock: Clock | None = None,
     ) -> None:
+        # LogWriter(spark, config, logger): the third positional is the logger, unless legacy.
+        if isinstance(logs_table_name, (logging.Logger, PipelineLogger)):
+            if logger is not None:
+                raise WriterConfigurationError(
+                    "WRITER_CONFIG_INVALID",
+                    {"option": "logger", "reason": "given both by position and by keyword"},
+                )
+            logger, logs_table_name = logs_table_name, None
         self.spark = spark
         self._legacy: LegacyLogWriter | None = None
         if isinstance(logger, PipelineLogger):
@@ -215,6 +234,9 @@ class LogWriter:
             self._log = PipelineLogger("sparkforge.writer", logger=logger)
         self._clock: Clock = clock or _utc_clock
         self._stats = OperationStats()
+        self._writes = 0
+        self._failed_writes = 0
+        self._rows_written = 0
         self._runs_written = 0
         self._runs_skipped = 0
         self._commits = 0
@@ -293,6 +315,7 @@ class LogWriter:
                     partition_by=self.config.partition_columns,
                     properties=self.config.effective_table_properties,
                     comment="sparkforge pipeline run log (schema v1)",
+                    max_attempts=self.config.max_commit_attempts,
                 )
         except TableOperationError as exc:
             raise _table_error(exc) from exc
@@ -437,6 +460,10 @@ class LogWriter:
         return result
 
     def _account(self, result: WriteResult, probe: MemoryProbe | None) -> None:
+        # Counts are kept whatever the monitoring; timings and memory only while it is on.
+        self._writes += 1
+        self._failed_writes += 0 if result.success else 1
+        self._rows_written += result.rows_written
         self._runs_written += len(result.written_run_ids)
         self._runs_skipped += len(result.skipped_run_ids)
         self._commits += result.commits
@@ -447,8 +474,6 @@ class LogWriter:
                 peak_memory_growth_bytes=probe.peak_growth_bytes,
                 failed=not result.success,
             )
-        elif not result.success:
-            self._stats.failures += 1
 
     def _prepare(
         self, items: list[tuple[PipelineReport, ExecutionContext | None]], *, prefix: bool
@@ -526,19 +551,26 @@ class LogWriter:
         run_ids = [run_id for run_id, _ in batch]
         rows = [row for _, run_rows in batch for row in run_rows]
         marker = f"{_MARKER_PREFIX}{uuid.uuid4()}"
-        log = self._log.bind(run_id=run_ids[0] if len(run_ids) == 1 else f"{len(run_ids)} runs")
+        pipelines = sorted({run_rows[0]["pipeline_name"] for _, run_rows in batch if run_rows})
+        log = self._log.bind(
+            run_id=run_ids[0] if len(run_ids) == 1 else f"{len(run_ids)} runs",
+            pipeline=", ".join(pipelines) or None,
+        )
         try:
-            df = _rows_dataframe(self.spark, rows).coalesce(1)
-            write = ops.overwrite if overwrite else ops.append
-            write(
-                df,
-                self.table,
-                transaction=None if self.config.deduplication == "none" else _transaction(run_ids),
-                marker=marker,
-                options={"compression": self.config.compression},
-                max_attempts=self.config.max_commit_attempts,
-            )
-            commit = ops.find_commit(self.spark, self.table, marker)
+            with Timer() as timer:
+                df = _rows_dataframe(self.spark, rows).coalesce(1)
+                write = ops.overwrite if overwrite else ops.append
+                write(
+                    df,
+                    self.table,
+                    transaction=None
+                    if self.config.deduplication == "none"
+                    else _transaction(run_ids),
+                    marker=marker,
+                    options={"compression": self.config.compression},
+                    max_attempts=self.config.max_commit_attempts,
+                )
+                commit = ops.find_commit(self.spark, self.table, marker)
         except TableOperationError as exc:
             raise _table_error(exc) from exc
         except SparkForgeError:
@@ -551,13 +583,22 @@ class LogWriter:
             raise error from exc
         if commit is None:
             progress.skipped.extend(run_ids)
-            log.info("already in the log, nothing added: %s", ", ".join(run_ids))
+            log.info(
+                "already in the log, nothing added (%.3f s): %s",
+                timer.duration_secs,
+                ", ".join(run_ids),
+            )
             return
         written = commit.num_output_rows if commit.num_output_rows is not None else 0
         progress.written.extend(run_ids)
         progress.versions.append(commit.version)
         progress.rows += written
-        log.info("logged %d row(s) at table version %d", written, commit.version)
+        log.info(
+            "logged %d row(s) at table version %d in %.3f s",
+            written,
+            commit.version,
+            timer.duration_secs,
+        )
 
     def _logged_run_ids(self, runs: list[tuple[str, list[LogRow]]]) -> set[str]:
         if not runs:
@@ -661,11 +702,11 @@ class LogWriter:
         enabled = self._legacy is None and self.config.enable_performance_monitoring
         return WriterMetrics(
             monitoring_enabled=enabled,
-            writes=stats.count if enabled else self._runs_written + self._runs_skipped,
-            failed_writes=stats.failures,
+            writes=self._writes,
+            failed_writes=self._failed_writes,
             runs_written=self._runs_written,
             runs_skipped=self._runs_skipped,
-            rows_written=stats.rows,
+            rows_written=self._rows_written,
             commits=self._commits,
             total_duration_secs=stats.total_duration_secs if enabled else None,
             mean_duration_secs=stats.mean_duration_secs if enabled else None,

@@ -196,11 +196,14 @@ def test_performance_monitoring_off_measures_nothing(spark: SparkSession, table_
     config = WriterConfig(table_path=table_path, enable_performance_monitoring=False)
     writer = LogWriter(spark, config)
     writer.write_report(make_report(3))
+    writer.write_reports([make_report(2), make_report(1)])
 
     metrics = writer.get_performance_metrics()
 
     assert not metrics.monitoring_enabled
-    assert metrics.runs_written == 1
+    # Counts are kept whatever the monitoring: two calls, three runs, six rows.
+    assert (metrics.writes, metrics.runs_written, metrics.rows_written) == (2, 3, 6)
+    assert (metrics.commits, metrics.failed_writes) == (2, 0)
     assert metrics.total_duration_secs is None
     assert metrics.rows_per_sec is None
     assert metrics.peak_memory_growth_bytes is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from sparkforge.models import StepStatus
 from sparkforge.writer import (
     LogWriter,
     WriterConfig,
+    WriterConfigurationError,
     WriterTableError,
     WriterValidationError,
     rows_from_report,
@@ -270,8 +272,29 @@ def test_write_report_logs_each_write(
 
     records = [r for r in caplog.records if r.name == "sparkforge.writer"]
     assert [getattr(r, "run_id", None) for r in records] == [report.run_id, report.run_id]
-    assert "logged 2 row(s)" in records[0].getMessage()
-    assert "already in the log" in records[1].getMessage()
+    assert [getattr(r, "pipeline", None) for r in records] == [report.pipeline_name] * 2
+    assert [r.levelno for r in records] == [logging.INFO, logging.INFO]
+    assert re.fullmatch(
+        r"logged 2 row\(s\) at table version \d+ in \d+\.\d{3} s", records[0].getMessage()
+    )
+    assert records[1].getMessage().startswith("already in the log, nothing added (")
+
+
+def test_log_writer_takes_its_logger_as_third_argument(
+    spark: SparkSession, table_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    mine = logging.getLogger("my_pipeline.audit")
+    writer = LogWriter(spark, WriterConfig(table_path=table_path), mine)
+
+    with caplog.at_level(logging.INFO, logger="my_pipeline.audit"):
+        writer.write_report(make_report(1))
+
+    assert [r.name for r in caplog.records if "logged 1 row(s)" in r.getMessage()] == [
+        "my_pipeline.audit"
+    ]
+    with pytest.raises(WriterConfigurationError) as caught:
+        LogWriter(spark, WriterConfig(table_path=table_path), mine, logger=mine)  # type: ignore[call-overload]
+    assert caught.value.params["option"] == "logger"
 
 
 def test_write_report_on_incompatible_table_leaves_it_untouched(

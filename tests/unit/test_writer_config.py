@@ -640,3 +640,22 @@ def test_writer_config_flags_take_false(flag: str) -> None:
 @pytest.mark.parametrize("flag", FLAGS, ids=FLAGS)
 def test_writer_config_flags_reject_non_bools(flag: str, value: object) -> None:
     _rejected(flag, **TARGET, **{flag: value})
+
+
+@pytest.mark.parametrize(
+    ("properties", "fragment"),
+    [
+        ({"bad key;": "v"}, "expected letters"),
+        ({"delta.logRetentionDuration": "it's"}, "holds a quote"),
+        ({"team": "a\nb"}, "control character"),
+    ],
+    ids=["key-with-space-and-semicolon", "quote-in-value", "newline-in-value"],
+)
+def test_writer_config_table_properties_must_fit_sql_text(
+    properties: dict[str, str], fragment: str
+) -> None:
+    # A migration sets them with SET TBLPROPERTIES; refused here, before anything runs.
+    with pytest.raises(WriterConfigurationError) as caught:
+        WriterConfig(table_schema="ops", table_name="run_log", table_properties=properties)
+    assert caught.value.params["option"] == "table_properties"
+    assert fragment in caught.value.params["reason"]
