@@ -124,6 +124,8 @@ def test_validate_data_quality_counts_each_problem(spark: SparkSession, table_pa
     bad[1]["end_time"] = BASE_TIME - timedelta(hours=1)  # ends before it starts
     bad[2]["validation_rate"] = 150.0  # out of range (and mismatching)
     bad[3]["step"] = bad[2]["step"]  # duplicate key
+    bad[0]["rows_written"] = -5  # a negative count
+    bad[1]["run_ended_at"] = None  # a column v1 rows must have (nullable for migrated rows)
     spark.createDataFrame(bad, LOG_SCHEMA, verifySchema=False).write.format("delta").mode(
         "append"
     ).save(table_path)
@@ -137,6 +139,8 @@ def test_validate_data_quality_counts_each_problem(spark: SparkSession, table_pa
         "rate_out_of_range": 1,
         "rate_mismatch": 2,
         "duplicate_keys": 1,
+        "negative_counts": 1,
+        "required_nulls": 1,
     }
     assert not result.passed
 
