@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -131,3 +134,29 @@ def test_demo_quarantine_keeps_the_invalid_rows(
     for report in reports:
         rows = quarantine.filter(quarantine[QUARANTINE_RUN_ID_COL] == report.run_id).count()
         assert rows == report.step("clean_orders").invalid_rows
+
+
+@pytest.mark.slow
+def test_demo_main_twice_keeps_both_runs_in_the_log(tmp_path: Path) -> None:
+    """The README's main job, as a user runs it: two processes, one log that keeps both."""
+    from deltalake import DeltaTable
+
+    from examples.demo import DEFAULT_SCHEMA, LOG_TABLE
+
+    warehouse = tmp_path / "warehouse"
+    command = [sys.executable, "-m", "examples.demo", "--warehouse", str(warehouse)]
+    root = Path(__file__).resolve().parents[2]
+    outputs = []
+    for _ in range(2):
+        done = subprocess.run(
+            command, cwd=root, capture_output=True, text=True, timeout=600, check=False
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs.append(done.stdout)
+
+    log_path = warehouse / "warehouse" / f"{DEFAULT_SCHEMA}.db" / LOG_TABLE
+    run_ids = DeltaTable(str(log_path)).to_pyarrow_table(columns=["run_id"]).column("run_id")
+    assert len(set(run_ids.to_pylist())) == 4  # two runs per demo, two demos
+    for output in outputs:
+        assert output.count("logged run ") == 2
+        assert "Runs in the log" in output
