@@ -455,7 +455,9 @@ def create_table_if_not_exists(
 
     Non-nullable fields become ``NOT NULL`` columns. When another writer creates the table at
     the same moment, Delta rejects one of the two commits (with errors that differ by timing);
-    this function then checks that the table exists and returns.
+    this function then checks that the table exists and returns. A path table's ``_delta_log``
+    without any commit, left by a creator killed before its first commit, is removed once half
+    the attempts have waited (see :func:`_remove_abandoned_log`).
 
     Parameters
     ----------
