@@ -751,8 +751,9 @@ def migrate_legacy_table(
         # A table the writer created has the schema-version property; one without it was
         # migrated by a call that stopped before (or predates) its properties commit.
         completed: tuple[str, ...] = ()
-        if SCHEMA_VERSION_PROPERTY not in _properties(spark, table):
-            completed = _complete_properties(spark, table, wanted)
+        have = _properties(spark, table)
+        if SCHEMA_VERSION_PROPERTY not in have:
+            completed = _complete_properties(spark, table, wanted, have)
         return MigrationResult(
             migrated=False,
             table=table,
@@ -786,7 +787,7 @@ def migrate_legacy_table(
         commit = ops.find_commit(spark, table, marker)
     except TableOperationError as exc:
         raise WriterTableError(exc.code, exc.params) from exc
-    completed = _complete_properties(spark, table, wanted)
+    completed = _complete_properties(spark, table, wanted, _properties(spark, table))
     return MigrationResult(
         migrated=True,
         table=table,
@@ -805,10 +806,12 @@ def _properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
 
 
 def _complete_properties(
-    spark: SparkSession, table: TableRef, wanted: Mapping[str, str]
+    spark: SparkSession, table: TableRef, wanted: Mapping[str, str], have: Mapping[str, str]
 ) -> tuple[str, ...]:
-    """Set the ``wanted`` properties ``table`` lacks, in one commit; return their keys."""
-    have = _properties(spark, table)
+    """Set the ``wanted`` properties ``table`` lacks (it ``have``s the others) in one commit.
+
+    Returns the keys set, sorted.
+    """
     missing = {key: value for key, value in wanted.items() if key not in have}
     try:
         ops.set_properties(spark, table, missing)
