@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     # Type-only: at run time this module still imports nothing else from sparkforge.
     from sparkforge.models import PipelineReport
@@ -38,6 +38,7 @@ __all__ = [
     "ERROR_TEMPLATES",
     "PipelineError",
     "Problem",
+    "ProblemCollector",
     "render_problems",
     "SparkForgeError",
     "StepError",
@@ -49,6 +50,9 @@ __all__ = [
 ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
     {
         "CONFIG_INVALID": "Invalid value for {option}: {reason}.",
+        "DELTA_NOT_CONFIGURED": (
+            "The Spark session cannot use Delta Lake ({reason}); build it with {settings}."
+        ),
         "IDENTIFIER_INVALID": "Invalid {kind} name {name!r}: {reason}.",
         "MODEL_INVALID": "Invalid {model}: {problems}",
         "PIPELINE_GRAPH_INVALID": "Invalid pipeline: {reason}.",
@@ -57,9 +61,21 @@ ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
         "RULES_INVALID": "Invalid validation rules for step {step}: {reason}.",
         "STEP_FAILED": "Step {step} ({phase}) failed: {reason}.",
         "STEP_SKIPPED": "Step {step} ({phase}) was skipped: upstream step {upstream} failed.",
+        "TABLE_CONCURRENT_CHANGE": (
+            "{operation} on {table} stopped because another writer committed meanwhile "
+            "({reason}); nothing was changed."
+        ),
         "TABLE_CONFLICT": (
             "{operation} on {table} kept conflicting with concurrent writers "
             "after {attempts} attempts: {reason}."
+        ),
+        "TABLE_LOCATION_NOT_EMPTY": (
+            "Table {table} is not in this session's catalog, but its location {location} "
+            "already holds files: {hint}."
+        ),
+        "TABLE_LOG_ABANDONED": (
+            "Table {table} cannot be created: {directory} holds a Delta log without any "
+            "commit ({reason}); remove that directory and try again."
         ),
         "TABLE_NOT_FOUND": "Table {table} does not exist.",
         "TABLE_OPERATION_FAILED": "{operation} on {table} failed: {reason}.",
@@ -68,10 +84,17 @@ ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
             "Step {step} ({phase}) validation rate {rate}% is below the {phase} "
             "minimum of {minimum}%."
         ),
+        "WRITER_ARGUMENT_INVALID": "Invalid {subject}: {problems}",
+        "WRITER_COMMIT_UNCONFIRMED": (
+            "Writing {runs} run(s) to {table} returned without error, but the commit could "
+            "not be confirmed ({reason}); a retry is safe only with "
+            "deduplication='transaction'. Runs: {run_ids}."
+        ),
         "WRITER_CONFIG_INVALID": "Invalid writer option {option}: {reason}.",
         "WRITER_INPUT_INVALID": "Invalid {subject}, nothing was written: {problems}",
         "WRITER_LEGACY_TABLE": "Table {table} {reason}.",
         "WRITER_MODE_MISMATCH": "{method} is not available here: {reason}.",
+        "WRITER_NOT_A_LOG": "Table {table} is not a sparkforge run log: {reason}.",
         "WRITER_WRITE_FAILED": "Writing {runs} run(s) to {table} failed: {reason}.",
     }
 )
@@ -98,6 +121,52 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}" if self.path else self.reason
+
+
+class ProblemCollector:
+    """Collect every problem of one input, so a check reports all of them at once.
+
+    Every input check of sparkforge (models, reports, writer options, legacy dicts, read
+    filters) collects its problems here and raises once, with all of them.
+
+    Examples
+    --------
+    >>> problems = ProblemCollector()
+    >>> problems.add("steps[0].valid_rows", "expected a count >= 0, got -1")
+    >>> bool(problems), len(problems)
+    (True, 1)
+    >>> print(problems.render())
+    1 problem(s): steps[0].valid_rows: expected a count >= 0, got -1
+    """
+
+    __slots__ = ("_problems",)
+
+    def __init__(self) -> None:
+        self._problems: list[Problem] = []
+
+    def add(self, path: str, reason: str) -> None:
+        """Record that the input is wrong at ``path`` for ``reason``."""
+        self._problems.append(Problem(path, reason))
+
+    def extend(self, problems: Iterable[Problem], *, prefix: str = "") -> None:
+        """Record ``problems`` found elsewhere, their paths prefixed with ``prefix``."""
+        for problem in problems:
+            self._problems.append(Problem(prefix + problem.path, problem.reason))
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem recorded so far, in the order found."""
+        return tuple(self._problems)
+
+    def render(self, *, limit: int = 20) -> str:
+        """Render the problems with :func:`render_problems`."""
+        return render_problems(self.problems, limit=limit)
+
+    def __len__(self) -> int:
+        return len(self._problems)
+
+    def __bool__(self) -> bool:
+        return bool(self._problems)
 
 
 def render_problems(problems: tuple[Problem, ...], *, limit: int = 20) -> str:
