@@ -11,29 +11,33 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import TypeVar, cast
 
-from sparkforge.errors import Problem, ValidationError, render_problems
+from sparkforge.errors import ProblemCollector, ValidationError
 
 _E = TypeVar("_E", bound=Enum)
 _MISSING = object()
 
 
 class Reader:
-    """Read typed fields out of untrusted dicts, collecting every problem with its path."""
+    """Read typed fields out of untrusted dicts, collecting every problem with its path.
+
+    The problems go to one :class:`~sparkforge.errors.ProblemCollector`, ``problems``; a
+    reader compares ``len(reader.problems)`` before and after reading a nested model to tell
+    whether that model was read cleanly.
+    """
 
     def __init__(self, model: str) -> None:
         self.model = model
-        self.problems: list[Problem] = []
+        self.problems = ProblemCollector()
 
     def fail(self, path: str, reason: str) -> None:
-        self.problems.append(Problem(path, reason))
+        self.problems.add(path, reason)
 
     def check(self) -> None:
         if self.problems:
-            problems = tuple(self.problems)
             raise ValidationError(
                 "MODEL_INVALID",
-                {"model": self.model, "problems": render_problems(problems)},
-                problems=problems,
+                {"model": self.model, "problems": self.problems.render()},
+                problems=self.problems.problems,
             )
 
     def mapping(self, value: object, path: str) -> Mapping[str, object] | None:

@@ -25,23 +25,23 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    # Type-only: at run time this module still imports nothing else from sparkforge.
-    from sparkforge.models import PipelineReport
-
 __all__ = [
     "ConfigurationError",
     "ERROR_TEMPLATES",
+    "ErrorText",
     "PipelineError",
     "Problem",
     "ProblemCollector",
     "render_problems",
+    "RunReport",
     "SparkForgeError",
     "StepError",
+    "StepOutcome",
     "TableOperationError",
     "ValidationError",
 ]
@@ -104,6 +104,29 @@ def _placeholders(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
+def _render(template: str, params: Mapping[str, str]) -> str:
+    """Format ``template`` with ``params``, never doubling a full stop where they meet.
+
+    A value that ends a sentence itself (a nested error's message: ``"... failed."``) and is
+    placed before the template's own ``"."`` keeps its punctuation and the template's is
+    dropped, so the message never reads ``".."``.
+    """
+    parts: list[str] = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        text = literal
+        if text.startswith(".") and parts and parts[-1].endswith("."):
+            text = text[1:]
+        parts.append(text)
+        if name is not None:
+            value = params[name]
+            if conversion == "r":
+                value = repr(value)
+            elif conversion == "a":
+                value = ascii(value)
+            parts.append(format(value, spec or ""))
+    return "".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One problem found in an input: where it is and what is wrong with it.
@@ -161,6 +184,48 @@ class ProblemCollector:
     def render(self, *, limit: int = 20) -> str:
         """Render the problems with :func:`render_problems`."""
         return render_problems(self.problems, limit=limit)
+
+    def raise_config_error(
+        self, error_type: type[ConfigurationError] | None = None, *, code: str = "CONFIG_INVALID"
+    ) -> None:
+        """Raise one configuration error carrying every problem, if any was recorded.
+
+        The error's ``option`` names the options at fault (the problems' paths) and its
+        ``reason`` says what is wrong with each; with one problem they are its path and reason.
+
+        Parameters
+        ----------
+        error_type
+            The :class:`ConfigurationError` subclass to raise (default: itself).
+        code
+            Its code, a template taking ``{option}`` and ``{reason}``.
+
+        Raises
+        ------
+        ConfigurationError
+            When a problem was recorded; ``problems`` holds them all.
+
+        Examples
+        --------
+        >>> problems = ProblemCollector()
+        >>> problems.add("batch_size", "expected an integer in 1..10, got 0")
+        >>> problems.raise_config_error()
+        Traceback (most recent call last):
+        ...
+        sparkforge.errors.ConfigurationError: [CONFIG_INVALID] Invalid value for batch_size: \
+expected an integer in 1..10, got 0.
+        """
+        if not self._problems:
+            return
+        found = self.problems
+        if len(found) == 1:
+            option, reason = found[0].path, found[0].reason
+        else:
+            option = ", ".join(dict.fromkeys(p.path for p in found))
+            reason = "; ".join(str(p) for p in found)
+        raise (error_type or ConfigurationError)(
+            code, {"option": option, "reason": reason}, problems=found
+        )
 
     def __len__(self) -> int:
         return len(self._problems)
@@ -220,7 +285,7 @@ class SparkForgeError(Exception):
             )
         self.code = code
         self.params: Mapping[str, str] = MappingProxyType(given)
-        super().__init__(f"[{code}] {template.format(**given)}")
+        super().__init__(f"[{code}] {_render(template, given)}")
 
     @property
     def message(self) -> str:
@@ -248,7 +313,25 @@ def _restore_error(
 
 
 class ConfigurationError(SparkForgeError, ValueError):
-    """A configuration object or option has an invalid value."""
+    """A configuration object or option has an invalid value.
+
+    Parameters
+    ----------
+    code, params
+        As for :class:`SparkForgeError`.
+    problems
+        Every problem found, each with the option at fault as its path.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        problems: tuple[Problem, ...] = (),
+    ) -> None:
+        super().__init__(code, params)
+        self.problems = problems
 
 
 class ValidationError(SparkForgeError, ValueError):
@@ -273,6 +356,107 @@ class ValidationError(SparkForgeError, ValueError):
         self.problems = problems
 
 
+class ErrorText(Protocol):
+    """What :class:`RunReport` says about a failure (a :class:`sparkforge.models.ErrorInfo`)."""
+
+    @property
+    def type(self) -> str:
+        """The exception class name."""
+        ...
+
+    @property
+    def message(self) -> str:
+        """The exception's message."""
+        ...
+
+
+class StepOutcome(Protocol):
+    """What :class:`RunReport` says about one step (a :class:`sparkforge.models.StepResult`)."""
+
+    @property
+    def step_name(self) -> str:
+        """The step's name."""
+        ...
+
+    @property
+    def status(self) -> str:
+        """``success``, ``failed`` or ``skipped``."""
+        ...
+
+    @property
+    def write_mode(self) -> str | None:
+        """``append`` or ``overwrite``, if the step wrote a table."""
+        ...
+
+    @property
+    def input_rows(self) -> int | None:
+        """Rows the step read."""
+        ...
+
+    @property
+    def output_rows(self) -> int | None:
+        """Rows the step validated."""
+        ...
+
+    @property
+    def rows_written(self) -> int | None:
+        """Rows the step wrote."""
+        ...
+
+    @property
+    def valid_rows(self) -> int | None:
+        """Validated rows that passed."""
+        ...
+
+    @property
+    def invalid_rows(self) -> int | None:
+        """Validated rows that failed."""
+        ...
+
+    @property
+    def error(self) -> ErrorText | None:
+        """Why the step failed or was skipped."""
+        ...
+
+
+class RunReport(Protocol):
+    """The run report a :class:`PipelineError` carries, as this module sees it.
+
+    :class:`sparkforge.models.PipelineReport` is the one implementation; the protocol lets
+    this module type :attr:`PipelineError.report` without importing the models (which import
+    this module).
+    """
+
+    @property
+    def run_id(self) -> str:
+        """The run's id."""
+        ...
+
+    @property
+    def pipeline_name(self) -> str:
+        """The pipeline's name."""
+        ...
+
+    @property
+    def mode(self) -> str:
+        """How the run treated its tables."""
+        ...
+
+    @property
+    def status(self) -> str:
+        """``success`` or ``failed``."""
+        ...
+
+    @property
+    def error(self) -> ErrorText | None:
+        """Why the run failed outside any step."""
+        ...
+
+    def step(self, name: str) -> StepOutcome:
+        """Return the outcome of the step called ``name`` (KeyError if none)."""
+        ...
+
+
 class PipelineError(SparkForgeError, RuntimeError):
     """A pipeline could not be built or run.
 
@@ -286,8 +470,9 @@ class PipelineError(SparkForgeError, RuntimeError):
 
     Attributes
     ----------
-    report : PipelineReport or None
-        The failed run's report, or None when no run happened (e.g. an invalid graph).
+    report : RunReport or None
+        The failed run's :class:`sparkforge.models.PipelineReport`, or None when no run
+        happened (e.g. an invalid graph).
     """
 
     def __init__(
@@ -295,7 +480,7 @@ class PipelineError(SparkForgeError, RuntimeError):
         code: str,
         params: Mapping[str, str] | None = None,
         *,
-        report: PipelineReport | None = None,
+        report: RunReport | None = None,
     ) -> None:
         super().__init__(code, params)
         self.report = report

@@ -4,6 +4,11 @@ Every record logged through a :class:`PipelineLogger` has the attributes ``run_i
 ``pipeline`` and ``step`` (``"-"`` when unknown), so a format string such as
 ``"%(asctime)s %(run_id)s %(step)s %(message)s"`` or a JSON formatter can use them. Loggers are
 named under ``sparkforge``; configure handlers there. sparkforge never prints.
+
+As the standard library advises for libraries, the ``sparkforge`` logger carries a
+:class:`logging.NullHandler` and nothing else: an application that configures no logging sees
+no sparkforge records on stderr (Python's last-resort handler is never reached), and one that
+configures handlers (on the root logger or on ``sparkforge``) receives every record.
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ __all__ = ["context_of", "PipelineLogger", "ROOT_LOGGER_NAME"]
 ROOT_LOGGER_NAME = "sparkforge"
 
 _CONTEXT_KEYS = ("run_id", "pipeline", "step")
+
+# The library convention (logging HOWTO, "Configuring Logging for a Library"): the package
+# logger's only handler is a NullHandler, so records never fall through to the last-resort
+# handler that prints WARNING and above to stderr. Handlers are the application's business.
+_package_logger = logging.getLogger(ROOT_LOGGER_NAME)
+if not any(isinstance(h, logging.NullHandler) for h in _package_logger.handlers):
+    _package_logger.addHandler(logging.NullHandler())
 
 
 class PipelineLogger(_Adapter):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import pytest
 
@@ -66,3 +68,51 @@ def test_context_of_foreign_record_is_dashes() -> None:
 def test_pipeline_logger_wraps_a_given_logger() -> None:
     target = logging.getLogger("sparkforge.wrapped")
     assert PipelineLogger("ignored", logger=target).logger is target
+
+
+def _run_fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    # A fresh interpreter: no pytest handlers, no logging configured, as in a plain script.
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_package_logger_prints_nothing_when_the_application_configures_no_logging() -> None:
+    done = _run_fresh_python(
+        "import logging, sparkforge\n"
+        "logging.getLogger('sparkforge.writer').warning('a warning nobody asked to see')\n"
+        "from sparkforge.logging import PipelineLogger\n"
+        "PipelineLogger('jobs', run_id='r1').error('an error nobody asked to see')\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout == ""
+
+
+def test_package_logger_has_only_a_null_handler() -> None:
+    handlers = logging.getLogger(ROOT_LOGGER_NAME).handlers
+    assert [type(h) for h in handlers if not _is_pytest_handler(h)] == [logging.NullHandler]
+
+
+def _is_pytest_handler(handler: logging.Handler) -> bool:
+    return type(handler).__module__.startswith("_pytest")
+
+
+def test_package_logger_records_reach_the_applications_handlers() -> None:
+    done = _run_fresh_python(
+        "import logging, sys, sparkforge\n"
+        "logging.basicConfig(stream=sys.stdout, format='%(name)s|%(levelname)s|%(message)s')\n"
+        "own = logging.getLogger('sparkforge')\n"
+        "seen = []\n"
+        "class Keep(logging.Handler):\n"
+        "    def emit(self, record): seen.append(record.getMessage())\n"
+        "own.addHandler(Keep())\n"
+        "logging.getLogger('sparkforge.writer').warning('to root and to mine')\n"
+        "print('kept', seen)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.splitlines() == [
+        "sparkforge.writer|WARNING|to root and to mine",
+        "kept ['to root and to mine']",
+    ]

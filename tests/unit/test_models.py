@@ -277,7 +277,7 @@ def test_models_from_dict_rejects_a_missing_required_field(
     [
         ({"rule": "r", "column": None, "failed_rows": True}, "failed_rows"),
         ({"rule": "r", "column": None, "failed_rows": 1.0}, "failed_rows"),
-        ({"bronze": 95.0, "silver": 101.0, "gold": 99.0}, "<root>"),
+        ({"bronze": 95.0, "silver": 101.0, "gold": 99.0}, "silver"),
         ({"bronze": 95.0, "silver": float("nan"), "gold": 99.0}, "silver"),
         ({"bronze": 10**400, "silver": 98.0, "gold": 99.0}, "bronze"),
     ],

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from sparkforge.models import (
     ErrorInfo,
     Phase,
@@ -15,7 +19,7 @@ from sparkforge.models import (
     StepResult,
     StepStatus,
 )
-from sparkforge.reporting import format_report
+from sparkforge.reporting import format_report, rows_read_from_sources
 
 IST = timezone(timedelta(hours=5, minutes=30))
 START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -78,14 +82,70 @@ def test_format_report_header_says_what_ran_in_utc() -> None:
     # The start was given in +05:30; it is shown as the same instant in UTC.
     assert lines[1] == "Started 2026-03-01 12:00:00 UTC, ended 2026-03-01 12:00:03 UTC (3.50 s)"
     assert lines[2] == (
-        "Steps: 4 (2 succeeded, 1 failed, 1 skipped); rows read 24,345, written 10,990, "
-        "valid 22,990, invalid 355"
+        "Steps: 4 (2 succeeded, 1 failed, 1 skipped); rows read from sources 12,345, written 10,990"
     )
+
+
+def test_format_report_counts_rows_read_once_from_the_bronze_sources() -> None:
+    # orders (bronze) read 12,345 rows; clean_orders (silver) took 12,000 of them as input:
+    # the run read 12,345 rows, not 24,345.
+    text = format_report(_report())
+    assert "rows read from sources 12,345," in text
+    assert "24,345" not in text
+
+
+def test_format_report_shows_each_phase_apart() -> None:
+    lines = format_report(_report()).splitlines()
+    assert lines[3] == (
+        "Rows per phase: bronze input 12,345, valid 12,000, invalid 345, written -; "
+        "silver input 12,000, valid 10,990, invalid 10, written 10,990; "
+        "gold input -, valid -, invalid -, written -"
+    )
+
+
+def _step(name: str, phase: Phase, input_rows: int | None) -> StepResult:
+    return StepResult(
+        step_name=name, phase=phase, status=StepStatus.SUCCESS, started_at=START,
+        ended_at=START, duration_secs=0.1, input_rows=input_rows,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ((), None),
+        ((("a", Phase.BRONZE, 5), ("b", Phase.BRONZE, 7), ("s", Phase.SILVER, 12)), 12),
+        ((("a", Phase.BRONZE, None), ("s", Phase.SILVER, 12)), None),
+        ((("a", Phase.BRONZE, None), ("b", Phase.BRONZE, 3)), 3),
+        ((("s", Phase.SILVER, 4), ("g", Phase.GOLD, 4)), None),
+        ((("a", Phase.BRONZE, 0),), 0),
+    ],
+    ids=["no-steps", "two-sources", "unmeasured", "one-measured", "no-bronze", "zero"],
+)
+def test_rows_read_from_sources_sums_bronze_inputs_only(
+    steps: tuple[tuple[str, Phase, int | None], ...], expected: int | None
+) -> None:
+    assert rows_read_from_sources([_step(*s) for s in steps]) == expected
+
+
+@given(
+    bronze=st.lists(st.integers(min_value=0, max_value=10**12), max_size=5),
+    later=st.lists(
+        st.tuples(st.sampled_from([Phase.SILVER, Phase.GOLD]), st.integers(0, 10**12)),
+        max_size=5,
+    ),
+)
+def test_rows_read_from_sources_ignores_what_later_phases_read(
+    bronze: list[int], later: list[tuple[Phase, int]]
+) -> None:
+    steps = [_step(f"b{i}", Phase.BRONZE, n) for i, n in enumerate(bronze)]
+    steps += [_step(f"l{i}", phase, n) for i, (phase, n) in enumerate(later)]
+    assert rows_read_from_sources(steps) == (sum(bronze) if bronze else None)
 
 
 def test_format_report_has_one_aligned_row_per_step() -> None:
     lines = format_report(_report()).splitlines()
-    table = lines[4:9]
+    table = lines[5:10]
     header, *rows = table
     assert header.split() == [
         "step", "phase", "status", "read", "filtered", "output", "valid", "invalid", "rate",
@@ -136,7 +196,10 @@ def test_format_report_run_error_without_steps() -> None:
         error=ErrorInfo(type="PipelineError", message=long_message + "\nsecond line"),
     )
     lines = format_report(report).splitlines()
-    assert lines[2].startswith("Steps: 0 (0 succeeded")
+    assert lines[2] == (
+        "Steps: 0 (0 succeeded, 0 failed, 0 skipped); rows read from sources -, written 0"
+    )
+    assert not any(line.startswith("Rows per phase") for line in lines)
     assert lines[-1].startswith("Run error: PipelineError: [PIPELINE_INPUT_INVALID] xxx")
     assert lines[-1].endswith("...")
     assert len(lines[-1]) == len("Run error: PipelineError: ") + 300

@@ -1,9 +1,14 @@
-"""Render pipeline reports for people.
+"""Render one run's report as text for people.
 
 :func:`format_report` turns a :class:`~sparkforge.models.PipelineReport` into plain text: a
-header (pipeline, run, mode, status, times), one table row per step with its counts, then the
-rules that failed rows, the watermarks of incremental steps and the errors. Instants are shown
-in UTC; ``-`` marks a count that was not measured.
+header (pipeline, run, mode, status, times, the rows the run read from its sources and wrote),
+the counts of each phase, one table row per step, then the rules that failed rows, the
+watermarks of incremental steps and the errors. Instants are shown in UTC; ``-`` marks a count
+that was not measured.
+
+"Rows read" is what the run read from its sources: the input rows of its bronze steps. A silver
+step's input is (derived from) rows the bronze steps already read, so adding every step's input
+would count the same rows once per phase; the per-phase line shows each phase apart.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ from __future__ import annotations
 from datetime import timezone
 from typing import TYPE_CHECKING
 
+from sparkforge.models import Phase
+
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from sparkforge.models import PipelineReport, StepResult
 
-__all__ = ["format_report"]
+__all__ = ["format_report", "rows_read_from_sources"]
 
 _COLUMNS: tuple[tuple[str, bool], ...] = (
     # (header, right-aligned)
@@ -63,6 +70,60 @@ def _count(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
+def _total(counts: Iterable[int | None]) -> int | None:
+    """Sum the measured counts; None when none was measured."""
+    known = [count for count in counts if count is not None]
+    return sum(known) if known else None
+
+
+def rows_read_from_sources(steps: Iterable[StepResult]) -> int | None:
+    """Return the rows a run read from its sources: the input rows of its bronze steps.
+
+    Silver and gold steps read what earlier phases produced, so their input is not counted
+    again.
+
+    Parameters
+    ----------
+    steps
+        The run's steps.
+
+    Returns
+    -------
+    int or None
+        The sum of the bronze steps' measured input rows; None when no bronze step measured
+        its input (or the run has none).
+
+    Examples
+    --------
+    >>> from sparkforge.models import Phase, StepResult, StepStatus
+    >>> def step(name, phase, rows):
+    ...     return StepResult(step_name=name, phase=phase, status=StepStatus.SUCCESS,
+    ...         started_at=None, ended_at=None, duration_secs=None, input_rows=rows)
+    >>> rows_read_from_sources([step("orders", Phase.BRONZE, 10),
+    ...     step("clean", Phase.SILVER, 10), step("daily", Phase.GOLD, 8)])
+    10
+    >>> rows_read_from_sources([step("clean", Phase.SILVER, 10)]) is None
+    True
+    """
+    return _total(s.input_rows for s in steps if Phase(s.phase) is Phase.BRONZE)
+
+
+def _phase_counts(steps: Sequence[StepResult]) -> str:
+    parts = []
+    for phase in Phase:
+        own = [s for s in steps if Phase(s.phase) is phase]
+        if not own:
+            continue
+        figures = (
+            ("input", _total(s.input_rows for s in own)),
+            ("valid", _total(s.valid_rows for s in own)),
+            ("invalid", _total(s.invalid_rows for s in own)),
+            ("written", _total(s.rows_written for s in own)),
+        )
+        parts.append(f"{phase.value} " + ", ".join(f"{k} {_count(v)}" for k, v in figures))
+    return "Rows per phase: " + "; ".join(parts)
+
+
 def _cells(step: StepResult) -> list[str]:
     return [
         step.step_name,
@@ -106,6 +167,10 @@ def format_report(report: PipelineReport) -> str:
     str
         The rendering, without a trailing newline.
 
+    See Also
+    --------
+    rows_read_from_sources : The "rows read" figure of the header.
+
     Examples
     --------
     >>> from datetime import datetime, timezone
@@ -118,11 +183,12 @@ def format_report(report: PipelineReport) -> str:
     >>> text = format_report(PipelineReport(run_id="r1", pipeline_name="shop",
     ...     mode=RunMode.INITIAL, status=RunStatus.SUCCESS, started_at=t, ended_at=t,
     ...     steps=(step,), metrics=PipelineMetrics.from_steps((step,))))
-    >>> for line in text.splitlines()[:3]:
+    >>> for line in text.splitlines()[:4]:
     ...     print(line)
     Pipeline shop | run r1 | initial | SUCCESS
     Started 2026-01-02 03:04:05 UTC, ended 2026-01-02 03:04:05 UTC (0.00 s)
-    Steps: 1 (1 succeeded, 0 failed, 0 skipped); rows read 4, written 0, valid 3, invalid 1
+    Steps: 1 (1 succeeded, 0 failed, 0 skipped); rows read from sources 4, written 0
+    Rows per phase: bronze input 4, valid 3, invalid 1, written -
     >>> print(text.splitlines()[-1][:47])
     orders  bronze  success     4         -       4
     """
@@ -135,10 +201,11 @@ def format_report(report: PipelineReport) -> str:
         f"({seconds:.2f} s)",
         f"Steps: {metrics.total_steps} ({metrics.successful_steps} succeeded, "
         f"{metrics.failed_steps} failed, {metrics.skipped_steps} skipped); "
-        f"rows read {metrics.input_rows:,}, written {metrics.rows_written:,}, "
-        f"valid {metrics.valid_rows:,}, invalid {metrics.invalid_rows:,}",
+        f"rows read from sources {_count(rows_read_from_sources(report.steps))}, "
+        f"written {metrics.rows_written:,}",
     ]
     if report.steps:
+        lines.append(_phase_counts(report.steps))
         rows = [[header for header, _ in _COLUMNS], *(_cells(s) for s in report.steps)]
         lines += ["", *_table(rows, [align for _, align in _COLUMNS])]
     failures = [

@@ -1,0 +1,196 @@
+"""One run as a whole: where it executed (:class:`ExecutionContext`) and what it did
+(:class:`PipelineReport`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, cast
+
+from sparkforge._parsing import Reader, join_path
+from sparkforge.models._base import Model
+from sparkforge.models.enums import RunMode, RunStatus
+from sparkforge.models.results import ErrorInfo, PipelineMetrics, StepResult
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["ExecutionContext", "PipelineReport"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionContext(Model):
+    """Where and how a run executed.
+
+    Parameters
+    ----------
+    run_id
+        The run's UUID, as a string.
+    pipeline_name
+        The pipeline's name.
+    mode
+        How the run treated its tables.
+    started_at, ended_at
+        UTC instants the run started and ended (``ended_at`` is None while it runs).
+    spark_version, app_id, user, host
+        Facts of the environment, when known.
+    tags
+        Free-form labels (environment name, job id, git sha ...).
+    """
+
+    run_id: str
+    pipeline_name: str
+    mode: RunMode
+    started_at: datetime
+    ended_at: datetime | None = None
+    spark_version: str | None = None
+    app_id: str | None = None
+    user: str | None = None
+    host: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Freeze the tags too: a frozen context must not change under a report that holds it.
+        object.__setattr__(self, "tags", MappingProxyType(dict(self.tags)))
+
+    def facts(self) -> dict[str, str]:
+        """Return the known environment facts and the tags as one flat string mapping.
+
+        Tags win over facts of the same name.
+
+        Examples
+        --------
+        >>> from sparkforge.models import RunMode, utc_now
+        >>> ctx = ExecutionContext(run_id="r", pipeline_name="p", mode=RunMode.INITIAL,
+        ...     started_at=utc_now(), user="ana", tags={"env": "dev"})
+        >>> ctx.facts()
+        {'user': 'ana', 'env': 'dev'}
+        """
+        facts = {
+            key: value
+            for key, value in (
+                ("spark_version", self.spark_version),
+                ("app_id", self.app_id),
+                ("user", self.user),
+                ("host", self.host),
+            )
+            if value is not None
+        }
+        facts.update(self.tags)
+        return facts
+
+    @classmethod
+    def _read(cls, reader: Reader, data: object, path: str) -> Self | None:
+        m = reader.mapping(data, path or "<root>")
+        if m is None:
+            return None
+        before = len(reader.problems)
+        result = cls(
+            run_id=cast("str", reader.string(m, "run_id", path)),
+            pipeline_name=cast("str", reader.string(m, "pipeline_name", path)),
+            mode=cast("RunMode", reader.enum(m, "mode", path, RunMode)),
+            started_at=cast("datetime", reader.instant(m, "started_at", path)),
+            ended_at=reader.instant(m, "ended_at", path, optional=True),
+            spark_version=reader.string(m, "spark_version", path, optional=True),
+            app_id=reader.string(m, "app_id", path, optional=True),
+            user=reader.string(m, "user", path, optional=True),
+            host=reader.string(m, "host", path, optional=True),
+            tags=reader.string_map(m, "tags", path) or {},
+        )
+        return None if len(reader.problems) > before else result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineReport(Model):
+    """Everything one pipeline run did, in execution order.
+
+    Parameters
+    ----------
+    run_id
+        The run's UUID, as a string.
+    pipeline_name
+        The pipeline's name.
+    mode
+        How the run treated its tables.
+    status
+        ``failed`` when any step failed or the run failed outside a step.
+    started_at, ended_at
+        UTC instants the run started and ended.
+    steps
+        The steps' results in execution order (skipped steps included).
+    metrics
+        Totals over ``steps``.
+    context
+        Where and how the run executed.
+    error
+        Why the run failed outside any step (for example before its first step);
+        ``None`` when it did not, or when the failure is a step's (see that step's ``error``).
+    """
+
+    run_id: str
+    pipeline_name: str
+    mode: RunMode
+    status: RunStatus
+    started_at: datetime
+    ended_at: datetime
+    steps: tuple[StepResult, ...] = ()
+    metrics: PipelineMetrics = field(default_factory=PipelineMetrics)
+    context: ExecutionContext | None = None
+    error: ErrorInfo | None = None
+
+    def step(self, name: str) -> StepResult:
+        """Return the result of the step called ``name``.
+
+        Raises
+        ------
+        KeyError
+            If the run has no such step.
+        """
+        for step in self.steps:
+            if step.step_name == name:
+                return step
+        raise KeyError(name)
+
+    @classmethod
+    def _read(cls, reader: Reader, data: object, path: str) -> Self | None:
+        m = reader.mapping(data, path or "<root>")
+        if m is None:
+            return None
+        before = len(reader.problems)
+        steps_raw = reader.items(m, "steps", path)
+        steps = [
+            StepResult._read(reader, item, f"{join_path(path, 'steps')}[{i}]")
+            for i, item in enumerate(steps_raw or [])
+        ]
+        kept = tuple(s for s in steps if s is not None)
+        metrics_raw = reader.get(m, "metrics", path, optional=True)
+        context_raw = reader.get(m, "context", path, optional=True)
+        error_raw = reader.get(m, "error", path, optional=True)
+        metrics = (
+            PipelineMetrics.from_steps(kept)
+            if metrics_raw is None
+            else PipelineMetrics._read(reader, metrics_raw, join_path(path, "metrics"))
+        )
+        result = cls(
+            run_id=cast("str", reader.string(m, "run_id", path)),
+            pipeline_name=cast("str", reader.string(m, "pipeline_name", path)),
+            mode=cast("RunMode", reader.enum(m, "mode", path, RunMode)),
+            status=cast("RunStatus", reader.enum(m, "status", path, RunStatus)),
+            started_at=cast("datetime", reader.instant(m, "started_at", path)),
+            ended_at=cast("datetime", reader.instant(m, "ended_at", path)),
+            steps=kept,
+            metrics=metrics or PipelineMetrics(),
+            context=(
+                None
+                if context_raw is None
+                else ExecutionContext._read(reader, context_raw, join_path(path, "context"))
+            ),
+            error=(
+                None
+                if error_raw is None
+                else ErrorInfo._read(reader, error_raw, join_path(path, "error"))
+            ),
+        )
+        return None if len(reader.problems) > before else result

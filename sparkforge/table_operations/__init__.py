@@ -1,0 +1,100 @@
+"""Delta table operations: identifiers, create-if-absent, idempotent appends, overwrites, history.
+
+Every Delta operation sparkforge performs goes through this package, so the rules hold
+everywhere:
+
+- Identifiers are validated and quoted; values never enter SQL text. Tables are created and
+  inspected through the ``DeltaTable`` API, not SQL strings.
+- Tables are created once (``create if not exists``); two writers racing to create the same
+  table is normal and survived.
+- Overwrites are Delta overwrites (history and time travel keep the old data); nothing here
+  ever drops a table.
+- Delta's commit conflicts are retried a bounded number of times. Delta's Python conflict
+  classes share no common base, so they are listed in :data:`CONFLICT_ERRORS`; and because
+  delta-spark only converts the JVM's conflicts into those classes after an import with side
+  effects (``delta.exceptions.captured``, which sparkforge does not make), a conflict usually
+  arrives as a plain Py4J error. :func:`is_conflict` recognises both forms.
+- An append may carry a Delta transaction identifier (``txnAppId`` / ``txnVersion``): Delta
+  skips a write whose identifier it has already committed, atomically, which makes retries of
+  the same write idempotent even across processes. A marker in the commit's ``userMetadata``
+  lets the caller find its commit (version, rows) in the table history, or learn that Delta
+  skipped it.
+- Every Spark or Delta failure leaves as a sparkforge error carrying Delta's reason without
+  the Py4J preamble (:func:`failure_reason`); nothing reaches into the JVM, so all of it runs
+  on Spark Connect.
+
+Modules
+-------
+``identifiers``
+    Which schema, table and column names are safe, and their quoting.
+``table_ref``
+    :class:`TableRef`, one table by catalog name or by path.
+``failures``
+    :func:`failure_reason` and the wrapping of Spark failures.
+``conflicts``
+    Commit conflicts: :func:`is_conflict`, :func:`retry_on_conflict`.
+``creation``
+    Schemas and tables: create once, check existence, read schemas.
+``recovery``
+    The commit-less log a creator killed before its first commit leaves.
+``writes``
+    Appends and overwrites.
+``history``
+    Commits, versions, finding a commit by marker.
+``properties``
+    Reading, checking and setting table properties.
+``maintenance``
+    ``OPTIMIZE`` and ``VACUUM``.
+"""
+
+from __future__ import annotations
+
+from sparkforge.table_operations.conflicts import CONFLICT_ERRORS, is_conflict, retry_on_conflict
+from sparkforge.table_operations.creation import (
+    create_table_if_not_exists,
+    ensure_schema,
+    read_schema,
+    table_exists,
+)
+from sparkforge.table_operations.failures import failure_reason
+from sparkforge.table_operations.history import Commit, find_commit, history, latest_version
+from sparkforge.table_operations.identifiers import (
+    RESERVED_WORDS,
+    quote_identifier,
+    validate_identifier,
+)
+from sparkforge.table_operations.maintenance import optimize, vacuum
+from sparkforge.table_operations.properties import (
+    read_properties,
+    set_properties,
+    validate_properties,
+)
+from sparkforge.table_operations.table_ref import TableRef
+from sparkforge.table_operations.writes import Transaction, append, overwrite
+
+__all__ = [
+    "append",
+    "Commit",
+    "CONFLICT_ERRORS",
+    "create_table_if_not_exists",
+    "ensure_schema",
+    "failure_reason",
+    "find_commit",
+    "history",
+    "is_conflict",
+    "latest_version",
+    "optimize",
+    "overwrite",
+    "quote_identifier",
+    "read_properties",
+    "read_schema",
+    "RESERVED_WORDS",
+    "retry_on_conflict",
+    "set_properties",
+    "table_exists",
+    "TableRef",
+    "Transaction",
+    "vacuum",
+    "validate_identifier",
+    "validate_properties",
+]

@@ -1,0 +1,76 @@
+"""Spark and Delta failures, told in sparkforge's terms.
+
+:func:`failure_reason` extracts what a Spark or Delta error says, without the Py4J preamble,
+for every path that wraps a Spark error (table operations, the writer, migration);
+:func:`operation_failed` wraps one into ``TABLE_OPERATION_FAILED``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sparkforge.errors import TableOperationError
+
+if TYPE_CHECKING:
+    from sparkforge.table_operations.table_ref import TableRef
+
+__all__ = ["failure_reason", "operation_failed"]
+
+_PY4J_PREAMBLE = re.compile(r"An error occurred while calling [\w.$]+\.?")
+_MAX_REASON_LENGTH = 1000
+
+
+def failure_reason(exc: BaseException) -> str:
+    r"""Return what ``exc`` says failed: its first telling line, without a trailing period.
+
+    A Py4J error starts with "An error occurred while calling o94.save." and names the Java
+    exception and its message only on the next line (": org...Exception: [CODE] ..."); the
+    preamble is skipped. The reason ends without ``"."`` because the error templates it goes
+    into end with one.
+
+    Parameters
+    ----------
+    exc
+        The Spark, Delta or Python error.
+
+    Returns
+    -------
+    str
+        At most 1000 characters; the exception's class name if it says nothing.
+
+    Examples
+    --------
+    >>> failure_reason(RuntimeError(
+    ...     "An error occurred while calling o94.save.\n"
+    ...     ": org.apache.spark.sql.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] No table."
+    ... ))
+    'org.apache.spark.sql.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] No table'
+    >>> failure_reason(KeyError())
+    'KeyError'
+    """
+    for line in str(exc).splitlines():
+        text = line.strip().removeprefix(":").strip()
+        if text and not _PY4J_PREAMBLE.fullmatch(text):
+            text = text[:_MAX_REASON_LENGTH].rstrip().rstrip(".").rstrip()
+            if text:
+                return text
+    return type(exc).__name__
+
+
+def operation_failed(
+    operation: str, table: TableRef | str, exc: BaseException
+) -> TableOperationError:
+    """Return ``TABLE_OPERATION_FAILED`` for ``operation`` on ``table``, chained to ``exc``.
+
+    Examples
+    --------
+    >>> str(operation_failed("vacuum", "ops.logs", RuntimeError("disk full.")))
+    '[TABLE_OPERATION_FAILED] vacuum on ops.logs failed: disk full.'
+    """
+    error = TableOperationError(
+        "TABLE_OPERATION_FAILED",
+        {"operation": operation, "table": str(table), "reason": failure_reason(exc)},
+    )
+    error.__cause__ = exc
+    return error

@@ -1,0 +1,81 @@
+"""Table properties: reading, checking and setting them."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sparkforge.table_operations.conflicts import retry_on_conflict
+from sparkforge.table_operations.failures import operation_failed
+from sparkforge.table_operations.identifiers import identifier_error
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pyspark.sql import SparkSession
+
+    from sparkforge.table_operations.table_ref import TableRef
+
+__all__ = ["read_properties", "set_properties", "validate_properties"]
+
+_PROPERTY_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+# A property value goes into SQL as a string literal: no quote or backslash (whose meaning
+# depends on spark.sql.parser.escapedStringLiterals), no control character.
+_PROPERTY_VALUE_FORBIDDEN = re.compile(r"['\\\x00-\x1f\x7f]")
+
+
+def read_properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
+    """Return the table's properties (``DESCRIBE DETAIL``)."""
+    try:
+        (row,) = table.delta_table(spark).detail().select("properties").collect()
+    except Exception as exc:
+        raise operation_failed("describe detail", table, exc) from exc
+    return {str(k): str(v) for k, v in (row["properties"] or {}).items()}
+
+
+def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
+    """Check that :func:`set_properties` can set ``properties``; return them as a dict.
+
+    Keys are dotted words (``delta.logRetentionDuration``); values may hold any character but
+    a quote, a backslash or a control character.
+
+    Raises
+    ------
+    TableOperationError
+        ``IDENTIFIER_INVALID`` naming the first unusable key or value.
+    """
+    checked: dict[str, str] = {}
+    # Typed as str, but given by users: check what they are.
+    items: list[tuple[object, object]] = list(properties.items())
+    for key, value in items:
+        if not isinstance(key, str) or not _PROPERTY_KEY.fullmatch(key):
+            raise identifier_error(
+                "table property", key, "expected letters, digits, '_', '-' and '.'"
+            )
+        if not isinstance(value, str):
+            raise identifier_error(
+                "table property", key, f"its value is a {type(value).__name__}, not a str"
+            )
+        if _PROPERTY_VALUE_FORBIDDEN.search(value):
+            shown = value if len(value) <= 80 else value[:77] + "..."
+            raise identifier_error(
+                "table property",
+                key,
+                f"its value {shown!r} holds a quote, a backslash or a control character",
+            )
+        checked[key] = value
+    return checked
+
+
+def set_properties(spark: SparkSession, table: TableRef, properties: Mapping[str, str]) -> None:
+    """Set table properties in one metadata-only commit (``ALTER TABLE ... SET TBLPROPERTIES``).
+
+    The properties are checked by :func:`validate_properties` before any Spark call; a commit
+    conflict with a concurrent writer is retried.
+    """
+    checked = validate_properties(properties)
+    if not checked:
+        return
+    pairs = ", ".join(f"'{key}' = '{value}'" for key, value in checked.items())
+    statement = f"ALTER TABLE {table.quoted} SET TBLPROPERTIES ({pairs})"
+    retry_on_conflict(lambda: spark.sql(statement), name="set table properties", table=table)

@@ -1,0 +1,634 @@
+"""The migration of a legacy log table to schema v1, in place, safe under concurrent writers.
+
+:func:`migrate_legacy_table` rewrites a legacy log table with the v1 columns in one Delta
+overwrite, keeping every row and the table's history. It reads the table at one pinned
+version and proves, from the commit's own ``readVersion`` in the table history, that the
+overwrite replaced exactly that version; a writer that committed in between is never lost
+(see the function's Notes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+from pyspark.sql.window import Window
+
+from sparkforge import table_operations as ops
+from sparkforge.errors import TableOperationError
+from sparkforge.table_operations import TableRef, failure_reason
+from sparkforge.writer.config import (
+    DEFAULT_MAX_COMMIT_ATTEMPTS,
+    DEFAULT_TABLE_PROPERTIES,
+    PARTITIONABLE_COLUMNS,
+    SCHEMA_VERSION_PROPERTY,
+)
+from sparkforge.writer.exceptions import WriterConfigurationError, WriterTableError
+from sparkforge.writer.models import LOG_COLUMNS, LOG_SCHEMA
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+__all__ = ["legacy_run_id", "migrate_legacy_table", "MigrationResult"]
+
+# The legacy log table's schema: what a migration reads. ``sparkforge.writer.legacy`` serves
+# it as the deprecated ``MIN_LOG_SCHEMA``; it is defined here so that nothing but the package
+# ``__init__`` has to import the deprecated module.
+_LEGACY_LOG_SCHEMA = T.StructType(
+    [
+        T.StructField("run_mode", T.StringType(), False),
+        T.StructField("run_started_at", T.TimestampType(), True),
+        T.StructField("run_ended_at", T.TimestampType(), True),
+        T.StructField("phase", T.StringType(), False),
+        T.StructField("step", T.StringType(), False),
+        T.StructField("start_time", T.TimestampType(), True),
+        T.StructField("end_time", T.TimestampType(), True),
+        T.StructField("table_fqn", T.StringType(), True),
+        T.StructField("write_mode", T.StringType(), True),
+        T.StructField("input_rows", T.IntegerType(), True),
+        T.StructField("output_rows", T.IntegerType(), True),
+        T.StructField("rows_written", T.IntegerType(), True),
+        T.StructField("valid_rows", T.IntegerType(), False),
+        T.StructField("invalid_rows", T.IntegerType(), False),
+        T.StructField("validation_rate", T.FloatType(), False),
+        T.StructField("previous_watermark", T.TimestampType(), True),
+        T.StructField("filtered_rows", T.IntegerType(), True),
+    ]
+)
+_LEGACY_COLUMNS: tuple[str, ...] = tuple(_LEGACY_LOG_SCHEMA.fieldNames())
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROS_PER_DAY = 86_400_000_000
+_FIRST_BACKOFF_SECS = 0.2
+# How many recent commits are searched for the migration's own commit (and its restore).
+_HISTORY_WINDOW = 100
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationResult:
+    """What :func:`migrate_legacy_table` did.
+
+    Attributes
+    ----------
+    migrated
+        Whether a migration commit was made (False: the table already had schema v1).
+    table
+        The table.
+    version_before
+        The version the migration read (the table's version before the call when nothing
+        was done).
+    version_after
+        The version of the migration commit (``version_before`` when nothing was done).
+    rows_migrated
+        The rows the migration wrote, from Delta's commit metrics (0 when nothing was done;
+        None when Delta did not report it).
+    properties_set
+        The table properties the call set (sorted), in one metadata-only commit after the
+        data commit: those of ``table_properties`` the table did not have.
+    attempts
+        How many times the migration was built and tried (conflicts retry it whole).
+
+    Examples
+    --------
+    >>> from sparkforge.table_operations import TableRef
+    >>> result = MigrationResult(migrated=False, table=TableRef.named("ops", "log"),
+    ...                          version_before=3, version_after=3, rows_migrated=0)
+    >>> result.migrated, result.attempts
+    (False, 1)
+    """
+
+    migrated: bool
+    table: TableRef
+    version_before: int
+    version_after: int | None
+    rows_migrated: int | None
+    properties_set: tuple[str, ...] = ()
+    attempts: int = 1
+
+
+def legacy_run_id(
+    run_mode: str | None, started_at: datetime | None, ended_at: datetime | None
+) -> str:
+    """Return the ``run_id`` that :func:`migrate_legacy_table` gives a legacy run.
+
+    The legacy log has no run id; a run is known by its mode and its start and end instants.
+    The id is ``"legacy-"`` and the first 32 hex digits of the SHA-256 of
+    ``"{run_mode}|{start}|{end}"``, each instant as its microseconds since the Unix epoch
+    (``null`` when missing; a missing mode counts as ``""``). It depends on the instants
+    only, never on a time zone. Naive datetimes are taken as local time, as PySpark takes
+    them when it stores them.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    >>> legacy_run_id("initial", t, None)
+    'legacy-15275b2ce585e7832f11aa4e3237d63f'
+    >>> legacy_run_id("initial", t.astimezone(timezone(timedelta(hours=5, minutes=30))), None)
+    'legacy-15275b2ce585e7832f11aa4e3237d63f'
+    """
+
+    def micros(moment: datetime | None) -> str:
+        if moment is None:
+            return "null"
+        return str((moment.astimezone(timezone.utc) - _EPOCH) // timedelta(microseconds=1))
+
+    key = f"{run_mode or ''}|{micros(started_at)}|{micros(ended_at)}"
+    return "legacy-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def _has_v1_columns(schema: T.StructType) -> bool:
+    """Whether ``schema`` has any column only the v1 log has."""
+    return bool(set(schema.fieldNames()) & (set(LOG_COLUMNS) - set(_LEGACY_COLUMNS)))
+
+
+def _is_v1(schema: T.StructType) -> bool:
+    """Whether ``schema`` has every v1 column with its type (nullability aside)."""
+    found = {f.name: f.dataType.simpleString() for f in schema.fields}
+    return all(found.get(f.name) == f.dataType.simpleString() for f in LOG_SCHEMA.fields)
+
+
+def _type_mismatches(schema: T.StructType, expected: Mapping[str, tuple[T.DataType, ...]]) -> str:
+    found = {f.name: f.dataType.simpleString() for f in schema.fields}
+    parts = []
+    missing = [name for name in expected if name not in found]
+    unexpected = [name for name in found if name not in expected]
+    if missing:
+        parts.append(f"missing columns {', '.join(missing)}")
+    if unexpected:
+        parts.append(f"unexpected columns {', '.join(unexpected)}")
+    for name, types in expected.items():
+        allowed = list(dict.fromkeys(t.simpleString() for t in types))
+        if name in found and found[name] not in allowed:
+            parts.append(f"column {name} is {found[name]}, expected {' or '.join(allowed)}")
+    return "; ".join(parts)
+
+
+_LEGACY_TYPES: dict[str, tuple[T.DataType, ...]] = {
+    f.name: (f.dataType, LOG_SCHEMA[f.name].dataType) for f in _LEGACY_LOG_SCHEMA.fields
+}
+_V1_TYPES: dict[str, tuple[T.DataType, ...]] = {f.name: (f.dataType,) for f in LOG_SCHEMA.fields}
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _config_error(option: str, reason: str) -> WriterConfigurationError:
+    return WriterConfigurationError("WRITER_CONFIG_INVALID", {"option": option, "reason": reason})
+
+
+def _check_arguments(
+    table: object,
+    pipeline_name: object,
+    partition_columns: object,
+    logged_at: object,
+    max_commit_attempts: object,
+) -> None:
+    if not isinstance(table, TableRef):
+        raise _config_error("table", f"expected a TableRef, got {type(table).__name__}")
+    if not isinstance(pipeline_name, str) or not pipeline_name.strip():
+        raise _config_error("pipeline_name", f"expected a non-empty str, got {pipeline_name!r}")
+    if isinstance(partition_columns, str) or not isinstance(partition_columns, (tuple, list)):
+        raise _config_error("partition_columns", "expected a sequence of column names")
+    for column in partition_columns:
+        if column not in PARTITIONABLE_COLUMNS:
+            allowed = ", ".join(sorted(PARTITIONABLE_COLUMNS))
+            raise _config_error("partition_columns", f"{column!r} is not one of {allowed}")
+    if len(set(partition_columns)) != len(partition_columns):
+        raise _config_error("partition_columns", "a column is named twice")
+    if logged_at is not None and (
+        not isinstance(logged_at, datetime) or logged_at.utcoffset() is None
+    ):
+        raise _config_error("logged_at", "expected a timezone-aware datetime")
+    if type(max_commit_attempts) is not int or max_commit_attempts < 1:
+        raise _config_error(
+            "max_commit_attempts", f"expected an int >= 1, got {max_commit_attempts!r}"
+        )
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _migrated(source_df: DataFrame, *, pipeline_name: str, logged_at: datetime) -> DataFrame:
+    """Return the legacy rows as v1 rows (see :func:`migrate_legacy_table` for each column)."""
+    start_micros = F.unix_micros(F.col("run_started_at"))
+
+    def instant_text(micros: Column) -> Column:
+        return F.coalesce(micros.cast("string"), F.lit("null"))
+
+    run_key = F.concat_ws(
+        "|",
+        F.coalesce(F.col("run_mode"), F.lit("")),
+        instant_text(start_micros),
+        instant_text(F.unix_micros(F.col("run_ended_at"))),
+    )
+    run_id = F.concat(F.lit("legacy-"), F.substring(F.sha2(run_key, 256), 1, 32))
+    # The UTC date by integer arithmetic on the instant: no session time zone involved.
+    days = (start_micros - F.pmod(start_micros, F.lit(_MICROS_PER_DAY))) / F.lit(_MICROS_PER_DAY)
+    phase_rank = (
+        F.when(F.col("phase") == "bronze", 0)
+        .when(F.col("phase") == "silver", 1)
+        .when(F.col("phase") == "gold", 2)
+        .otherwise(3)
+    )
+    # Phase, then start time, then step; the other columns only break ties between otherwise
+    # equal rows, so the numbering is the same on every run of the migration.
+    ties = [
+        F.col(name).asc_nulls_last()
+        for name in _LEGACY_COLUMNS
+        if name not in ("phase", "start_time", "step")
+    ]
+    order = [phase_rank, F.col("start_time").asc_nulls_last(), F.col("step").asc_nulls_last()]
+    in_run = Window.partitionBy(run_id).orderBy(*order, *ties)
+    values: dict[str, Column] = {name: F.col(name) for name in _LEGACY_COLUMNS}
+    values.update(
+        run_id=run_id,
+        pipeline_name=F.lit(pipeline_name),
+        run_status=F.lit("unknown"),
+        run_date=F.date_from_unix_date(days.cast("int")),
+        row_kind=F.lit("step"),
+        step_index=F.row_number().over(in_run) - 1,
+        step_status=F.lit("unknown"),
+        duration_secs=F.lit(None),
+        rule_results=F.array(),
+        error_type=F.lit(None),
+        error_message=F.lit(None),
+        tags=F.create_map(F.lit("migrated_from"), F.lit("legacy")),
+        logged_at=F.lit(logged_at),
+        schema_version=F.lit(0),
+        writer_version=F.lit("legacy"),
+    )
+    return source_df.select(
+        *[
+            values[f.name].cast(f.dataType).alias(f.name, metadata=f.metadata)
+            for f in LOG_SCHEMA.fields
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True, slots=True)
+class _Commit:
+    """One commit of the table history, with the version its transaction read."""
+
+    version: int
+    read_version: int | None
+    operation: str
+    num_output_rows: int | None
+    user_metadata: str | None
+
+
+def _recent_commits(spark: SparkSession, table: TableRef) -> list[_Commit]:
+    """Return the table's latest commits, newest first."""
+    rows = (
+        ops.history(spark, table, limit=_HISTORY_WINDOW)
+        .select("version", "readVersion", "operation", "operationMetrics", "userMetadata")
+        .collect()
+    )
+    commits = []
+    for row in rows:
+        output = (row["operationMetrics"] or {}).get("numOutputRows")
+        read_version = row["readVersion"]
+        commits.append(
+            _Commit(
+                version=int(row["version"]),
+                read_version=None if read_version is None else int(read_version),
+                operation=str(row["operation"]),
+                num_output_rows=None if output is None else int(output),
+                user_metadata=row["userMetadata"],
+            )
+        )
+    return commits
+
+
+def _read_at(spark: SparkSession, table: TableRef, version: int) -> DataFrame:
+    """Return the table as it was at ``version`` (Delta time travel)."""
+    reader = spark.read.format("delta").option("versionAsOf", str(version))
+    if table.path is not None:
+        return reader.load(table.path)
+    return reader.table(table.fqn)
+
+
+# --------------------------------------------------------------------------- migration
+
+
+class _Moved(Exception):
+    """Another writer committed before the migration's commit began: nothing was changed."""
+
+
+def migrate_legacy_table(
+    spark: SparkSession,
+    table: TableRef,
+    *,
+    pipeline_name: str = "legacy",
+    partition_columns: Sequence[str] = ("run_date",),
+    logged_at: datetime | None = None,
+    table_properties: Mapping[str, str] = DEFAULT_TABLE_PROPERTIES,
+    max_commit_attempts: int = DEFAULT_MAX_COMMIT_ATTEMPTS,
+) -> MigrationResult:
+    """Upgrade a legacy log table to :data:`~sparkforge.writer.LOG_SCHEMA` (v1), in place.
+
+    The table is read at one pinned version, and one Delta overwrite (with
+    ``overwriteSchema``) rewrites that version's rows with the v1 columns; the table is never
+    dropped, and the version before stays readable by time travel. A second, metadata-only
+    commit then sets the ``table_properties`` the table lacks, so it carries what a log table
+    the writer creates carries. Calling it again, or on a table the new writer created, does
+    nothing; calling it again after a failure between the two commits sets the missing
+    properties.
+
+    Parameters
+    ----------
+    spark
+        The session.
+    table
+        The legacy log table (a catalog name or a path).
+    pipeline_name
+        The ``pipeline_name`` of every migrated row (the legacy log had none).
+    partition_columns
+        How the migrated table is partitioned, as new log tables are (``()`` for none).
+    logged_at
+        The ``logged_at`` of every migrated row (a timezone-aware instant; default: now).
+    table_properties
+        The properties a log table should have (default
+        :data:`~sparkforge.writer.DEFAULT_TABLE_PROPERTIES`). Only those the table lacks are
+        set; values it already has are kept.
+    max_commit_attempts
+        How many times the whole migration (pin, read, rebuild, commit) is tried while other
+        writers commit to the table first.
+
+    Returns
+    -------
+    MigrationResult
+        Whether a commit was made, the versions read and written, Delta's count of the rows
+        written, and the attempts it took.
+
+    Raises
+    ------
+    WriterConfigurationError
+        ``WRITER_CONFIG_INVALID`` for an invalid argument, before any Spark call.
+    WriterTableError
+        ``TABLE_NOT_FOUND``; ``TABLE_SCHEMA_MISMATCH`` (saying which columns differ) when the
+        table is neither a legacy nor a v1 log table, and it is left untouched;
+        ``TABLE_CONFLICT`` when other writers committed first on every attempt (nothing was
+        changed); ``TABLE_CONCURRENT_CHANGE`` when a writer committed between the pinned read
+        and the start of the overwrite: the overwrite was undone by a ``RESTORE`` to the
+        version before it, so the table is the legacy table with that writer's rows;
+        ``TABLE_OPERATION_FAILED`` when Delta/Spark failed.
+
+    See Also
+    --------
+    sparkforge.writer.LogWriter.migrate_legacy_table : the same, with the writer's options.
+
+    Notes
+    -----
+    Every legacy column keeps its values: counts become BIGINT, ``validation_rate`` DOUBLE
+    (the FLOAT value exactly). The new columns are filled as follows:
+
+    - ``run_id``: :func:`legacy_run_id` of the row's mode and run instants. Legacy runs with
+      the same mode and the same start and end (both missing, say) cannot be told apart and
+      share an id.
+    - ``run_status`` and ``step_status``: ``"unknown"`` (the legacy log did not record them).
+    - ``run_date``: the UTC date of ``run_started_at``; ``row_kind``: ``"step"``.
+    - ``step_index``: 0-based within the run, by phase (bronze, silver, gold), start time, step.
+    - ``duration_secs``, ``error_type``, ``error_message``: NULL (never measured).
+    - ``rule_results``: empty; ``tags``: ``{"migrated_from": "legacy"}``.
+    - ``schema_version``: 0, which marks migrated rows; ``writer_version``: ``"legacy"``.
+
+    Delta makes every column of an overwritten schema nullable, and Spark refuses to make a
+    nullable column NOT NULL afterwards, so the migrated table has no NOT NULL constraints.
+    Properties the table had before are kept.
+
+    Concurrent writers lose nothing. The rows written are those of the pinned version ``P``;
+    the overwrite removes the files of the version its transaction read, ``R`` (Delta's
+    ``readVersion`` of the commit, read back from the history). Delta's conflict detection
+    covers every commit after ``R``: an append there makes the overwrite fail with a
+    conflict, and the whole migration is tried again from a new pin. Only ``R == P`` proves
+    that what was removed is exactly what was rewritten, so the migration checks it: when
+    ``R > P`` (a writer committed in the moment between the pin and the overwrite's start),
+    it restores the version before its own commit, which holds that writer's rows, and
+    raises ``TABLE_CONCURRENT_CHANGE``. The pin is also compared with the table's version
+    just before writing, so that moment is short and a move found there is retried.
+    """
+    _check_arguments(table, pipeline_name, partition_columns, logged_at, max_commit_attempts)
+    if not isinstance(table_properties, Mapping):
+        raise _config_error("table_properties", f"expected a mapping, got {table_properties!r}")
+    try:
+        wanted = ops.validate_properties(table_properties)
+    except TableOperationError as exc:
+        reason = f"property {exc.params['name']!r}: {exc.params['reason']}"
+        raise _config_error("table_properties", reason) from None
+    stamp = (logged_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    delay = _FIRST_BACKOFF_SECS
+    reason = ""
+    for attempt in range(1, max_commit_attempts + 1):
+        try:
+            return _attempt(
+                spark,
+                table,
+                pipeline_name=pipeline_name,
+                partition_columns=tuple(partition_columns),
+                logged_at=stamp,
+                wanted=wanted,
+                attempt=attempt,
+            )
+        except _Moved as moved:
+            reason = str(moved)
+        if attempt < max_commit_attempts:
+            time.sleep(delay)
+            delay *= 2
+    raise WriterTableError(
+        "TABLE_CONFLICT",
+        {
+            "operation": "migrate_legacy_table",
+            "table": str(table),
+            "attempts": str(max_commit_attempts),
+            "reason": reason,
+        },
+    )
+
+
+def _attempt(
+    spark: SparkSession,
+    table: TableRef,
+    *,
+    pipeline_name: str,
+    partition_columns: tuple[str, ...],
+    logged_at: datetime,
+    wanted: Mapping[str, str],
+    attempt: int,
+) -> MigrationResult:
+    """Pin, read, rebuild and commit once; raise :class:`_Moved` to be tried again."""
+    try:
+        if not ops.table_exists(spark, table):
+            raise WriterTableError("TABLE_NOT_FOUND", {"table": str(table)})
+        pinned = ops.latest_version(spark, table)
+        snapshot_df = _read_at(spark, table, pinned)
+        schema = snapshot_df.schema
+    except TableOperationError as exc:
+        raise WriterTableError(exc.code, exc.params) from exc
+    except WriterTableError:
+        raise
+    except Exception as exc:
+        raise _failed("read", table, exc) from exc
+    if _is_v1(schema):
+        # A table the writer created has the schema-version property; one without it was
+        # migrated by a call that stopped before (or predates) its properties commit.
+        completed: tuple[str, ...] = ()
+        have = _properties(spark, table)
+        if SCHEMA_VERSION_PROPERTY not in have:
+            completed = _complete_properties(spark, table, wanted, have)
+        return MigrationResult(
+            migrated=False,
+            table=table,
+            version_before=pinned,
+            version_after=pinned,
+            rows_migrated=0,
+            properties_set=completed,
+            attempts=attempt,
+        )
+    # A table with any v1-only column is compared with v1, whatever else it holds.
+    against, expected = ("v1", _V1_TYPES) if _has_v1_columns(schema) else ("legacy", _LEGACY_TYPES)
+    mismatch = _type_mismatches(schema, expected)
+    if mismatch:
+        raise WriterTableError(
+            "TABLE_SCHEMA_MISMATCH",
+            {
+                "table": str(table),
+                "reason": "it is neither a legacy nor a v1 log table; compared with the "
+                f"{against} log schema: {mismatch}",
+            },
+        )
+    marker = f"sparkforge.migrate_legacy_table:{uuid.uuid4().hex}"
+    migrated_df = _migrated(snapshot_df, pipeline_name=pipeline_name, logged_at=logged_at)
+    try:
+        latest = ops.latest_version(spark, table)
+        if latest != pinned:
+            raise _Moved(f"version {latest} was committed after version {pinned} was read")
+        # One attempt here: a retry must re-pin and rebuild, not rewrite the old snapshot.
+        ops.overwrite(
+            migrated_df,
+            table,
+            marker=marker,
+            partition_by=partition_columns,
+            overwrite_schema=True,
+            max_attempts=1,
+        )
+    except TableOperationError as exc:
+        if exc.code == "TABLE_CONFLICT":
+            raise _Moved(f"the overwrite conflicted with a concurrent commit ({exc.message})")
+        raise WriterTableError(exc.code, exc.params) from exc
+    commit = _verified_commit(spark, table, marker, pinned)
+    completed = _complete_properties(spark, table, wanted, _properties(spark, table))
+    return MigrationResult(
+        migrated=True,
+        table=table,
+        version_before=pinned,
+        version_after=commit.version,
+        rows_migrated=commit.num_output_rows,
+        properties_set=completed,
+        attempts=attempt,
+    )
+
+
+def _verified_commit(spark: SparkSession, table: TableRef, marker: str, pinned: int) -> _Commit:
+    """Return the migration's commit once it is proven to have replaced exactly ``pinned``.
+
+    Otherwise restore the version before it and raise ``TABLE_CONCURRENT_CHANGE``.
+    """
+    try:
+        commits = _recent_commits(spark, table)
+    except TableOperationError as exc:
+        raise WriterTableError(exc.code, exc.params) from exc
+    except Exception as exc:
+        raise _failed("history", table, exc) from exc
+    ours = next((c for c in commits if c.user_metadata == marker), None)
+    if ours is None:
+        raise _concurrent(
+            table,
+            f"the migration's commit is not among the {_HISTORY_WINDOW} latest, so it cannot "
+            f"be checked; compare the table with version {pinned} (time travel)",
+        )
+    if ours.read_version == pinned:
+        return ours
+    before = ours.version - 1
+    restored = _restore(spark, table, before, after=ours.version)
+    raise _concurrent(
+        table,
+        f"version {pinned} was migrated but the overwrite began at version "
+        f"{ours.read_version}; the migration (version {ours.version}) was undone by restoring "
+        f"version {before} {restored}",
+    )
+
+
+def _restore(spark: SparkSession, table: TableRef, version: int, *, after: int) -> str:
+    """Restore ``version``; say whether the restore replaced exactly commit ``after``."""
+    try:
+        table.delta_table(spark).restoreToVersion(version)
+        commits = _recent_commits(spark, table)
+    except Exception as exc:
+        raise WriterTableError(
+            "TABLE_CONCURRENT_CHANGE",
+            {
+                "operation": "migrate_legacy_table",
+                "table": str(table),
+                "reason": f"the migration (version {after}) replaced a version other than the "
+                f"one it read, and restoring version {version} failed ({failure_reason(exc)}); "
+                f"restore version {version} by hand",
+            },
+        ) from exc
+    restore = next((c for c in commits if c.operation == "RESTORE"), None)
+    if restore is not None and restore.read_version == after:
+        return f"(version {restore.version}), so every row is there"
+    return (
+        "after other commits; check the versions after "
+        f"{after} (time travel) for rows of writers that committed meanwhile"
+    )
+
+
+def _concurrent(table: TableRef, reason: str) -> WriterTableError:
+    return WriterTableError(
+        "TABLE_CONCURRENT_CHANGE",
+        {"operation": "migrate_legacy_table", "table": str(table), "reason": reason},
+    )
+
+
+def _failed(operation: str, table: TableRef, exc: BaseException) -> WriterTableError:
+    return WriterTableError(
+        "TABLE_OPERATION_FAILED",
+        {"operation": operation, "table": str(table), "reason": failure_reason(exc)},
+    )
+
+
+def _properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
+    try:
+        return ops.read_properties(spark, table)
+    except TableOperationError as exc:
+        raise WriterTableError(exc.code, exc.params) from exc
+
+
+def _complete_properties(
+    spark: SparkSession, table: TableRef, wanted: Mapping[str, str], have: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Set the ``wanted`` properties ``table`` lacks (it ``have``s the others) in one commit.
+
+    Returns the keys set, sorted.
+    """
+    missing = {key: value for key, value in wanted.items() if key not in have}
+    try:
+        ops.set_properties(spark, table, missing)
+    except TableOperationError as exc:
+        raise WriterTableError(exc.code, exc.params) from exc
+    return tuple(sorted(missing))
