@@ -7,8 +7,11 @@ Each case records the load average before and after its group. ``--quick`` is a 
 with fewer repetitions and smaller inputs; it and ``--only`` leave the committed results
 alone unless ``--output`` is given. Progress goes to stderr.
 
-The Spark cases share ONE SparkSession (``local[2]``, UI off, 2 shuffle partitions) whose
-warehouse and metastore live under ``benchmarks/.work/``, deleted at the end.
+The Spark cases share ONE SparkSession (``local[2]``, UI off, 2 shuffle partitions,
+``spark.databricks.delta.snapshotPartitions=2``) whose warehouse and metastore live under
+``benchmarks/.work/``, deleted at the end. Then ``write_1000_default_session`` measures the
+write again in a session with Delta's default settings, in a child process (one SparkContext
+per JVM), after that session has stopped.
 """
 
 from __future__ import annotations
@@ -46,11 +49,16 @@ _HERE = Path(__file__).resolve().parent
 SUITES: dict[str, tuple[str, ...]] = {
     "flatten": ("flatten",),
     "write_1000": ("write_1000_vs_raw", "jobs_per_write"),
+    "write_tuned_session": ("write_1000_tuned_session",),
     "report_100k": ("report_100k",),
     "batch": ("batch_100_vs_single", "optimize_100_commits"),
     "legacy": ("legacy_vs_new_10k",),
     "reads": ("filtered_read_1m", "write_into_1m_log"),
+    "write_default_session": ("write_1000_default_session",),
 }
+
+#: Suites that run in a child process with their own SparkSession, after the main one.
+CHILD_SUITES = ("write_default_session",)
 
 
 def _suite_of(case: str) -> str:
@@ -130,10 +138,12 @@ def _run_spark(
     from benchmarks.environment import JobCounter, bench_session
     from benchmarks.reads import run_filtered_read
     from benchmarks.scale import run_report_100k
+    from benchmarks.sessions import run_session_write
     from benchmarks.writes import run_batch, run_legacy, run_write_1000
 
     runners: dict[str, Callable[[Bench], dict[str, object] | tuple[dict[str, object], ...]]] = {
         "write_1000": run_write_1000,
+        "write_tuned_session": functools.partial(run_session_write, session="tuned"),
         "report_100k": run_report_100k,
         "batch": run_batch,
         "legacy": run_legacy,
@@ -191,9 +201,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.flatten import run_flatten
 
         cases.update(_run_suite("flatten", lambda: run_flatten(quick=args.quick), gate))
-    spark_suites = [s for s in suites if s != "flatten"]
+    spark_suites = [s for s in suites if s != "flatten" and s not in CHILD_SUITES]
     if spark_suites:
         cases.update(_run_spark(spark_suites, gate, quick=args.quick, keep_work=args.keep_work))
+    if "write_default_session" in suites:
+        from benchmarks.sessions import compare_sessions, run_default_session_child
+
+        child = functools.partial(
+            run_default_session_child, quick=args.quick, keep_work=args.keep_work
+        )
+        cases.update(_run_suite("write_default_session", child, gate))
+        tuned = cases.get("write_1000_tuned_session")
+        default = cases["write_1000_default_session"]
+        if tuned is not None and "error" not in default:
+            default["default_vs_tuned_session"] = compare_sessions(tuned, default)
     machine["load_avg_start"] = list(load_start)
     machine["load_avg_end"] = list(load_average())
     machine["waited_for_quiet_secs"] = round(sum(gate.waits.values()), 1)

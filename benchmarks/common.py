@@ -104,7 +104,7 @@ def legacy_report(report: PipelineReport) -> dict[str, object]:
     Bronze steps carry a validation block; silver and gold steps a transform, a write and a
     validation block and their table. Step names must be unique within a phase (dict keys).
     """
-    from sparkforge.models import Phase
+    from sparkforge.models import Phase, WriteMode
 
     blocks: dict[str, dict[str, object]] = {"bronze": {}, "silver": {}, "gold": {}}
     for step in report.steps:
@@ -129,7 +129,8 @@ def legacy_report(report: PipelineReport) -> dict[str, object]:
             "write": {
                 "start_at": step.started_at,
                 "end_at": step.ended_at,
-                "mode": step.write_mode or "append",
+                # Legacy reports are plain dicts: the mode is its text, not the enum.
+                "mode": WriteMode(step.write_mode).value if step.write_mode else "append",
                 "rows_written": step.rows_written or 0,
             },
             "validation": validation,

@@ -11,14 +11,13 @@ import platform
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sparkforge.performance import MemoryProbe
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, MutableMapping
@@ -249,6 +248,20 @@ class JobCounter:
     def _count(self, group: str) -> int:
         return len(self._tracker.getJobIdsForGroup(group))
 
+    def task_count(self, group: str) -> int:
+        """Return the tasks that ran (completed or failed) in the stages of ``group``'s jobs.
+
+        Stages Spark skipped (their shuffle output was reused) ran no task and count 0.
+        """
+        tasks = 0
+        for job_id in self._tracker.getJobIdsForGroup(group):
+            job = self._tracker.getJobInfo(job_id)
+            for stage_id in job.stageIds if job is not None else ():
+                stage = self._tracker.getStageInfo(stage_id)
+                if stage is not None:
+                    tasks += stage.numCompletedTasks + stage.numFailedTasks
+        return tasks
+
     def settled_count(self, group: str, *, polls: int = 3, interval_secs: float = 0.02) -> int:
         """Return the number of jobs of ``group`` once it stops changing."""
         last = self._count(group)
@@ -263,7 +276,7 @@ class JobCounter:
 
     @contextmanager
     def counting(self, label: str = "bench") -> Iterator[MutableMapping[str, float]]:
-        """Count the jobs started inside the block into the yielded dict's ``jobs``."""
+        """Count the jobs (``jobs``) and their tasks (``tasks``) started inside the block."""
         group = f"sparkforge-bench-{label}-{uuid.uuid4().hex[:12]}"
         figures: dict[str, float] = {}
         self._context.setJobGroup(group, label)
@@ -273,6 +286,7 @@ class JobCounter:
             self._context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
             self._context.setLocalProperty("spark.job.description", None)  # type: ignore[arg-type]
             figures["jobs"] = float(self.settled_count(group))
+            figures["tasks"] = float(self.task_count(group))
 
 
 def proc_status_kib(pid: int, field: str) -> int | None:
@@ -305,10 +319,12 @@ def jvm_pid() -> int | None:
 
 
 class JvmMemorySampler:
-    """Sample the JVM's resident memory (``/proc/<pid>/status``) while a block runs.
+    """Sample the JVM's resident memory (``/proc/<pid>/status`` VmRSS) while a block runs.
 
-    The JVM is a separate process from the Python driver: its memory is reported apart, and
-    only where ``/proc`` can be read (otherwise every figure is None).
+    The JVM is a separate process from the Python driver, so
+    :class:`sparkforge.performance.MemoryProbe` (which measures the Python process only) cannot
+    see it: this sampler reads the JVM's own RSS, apart, and only where ``/proc`` can be read
+    (otherwise every figure is None).
 
     Parameters
     ----------
@@ -320,16 +336,29 @@ class JvmMemorySampler:
 
     def __init__(self, pid: int | None, *, interval_secs: float = 0.05) -> None:
         self.pid = pid
-        self._probe: MemoryProbe | None = None
-        if pid is not None and proc_status_kib(pid, "VmRSS") is not None:
-            self._probe = MemoryProbe(
-                interval_secs=interval_secs,
-                read_bytes=lambda: (proc_status_kib(pid, "VmRSS") or 0) * 1024,
-            )
+        self.interval_secs = interval_secs
+        self.baseline_kib: int | None = None
+        self.peak_kib: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _sample(self) -> int | None:
+        rss = None if self.pid is None else proc_status_kib(self.pid, "VmRSS")
+        if rss is not None and (self.peak_kib is None or rss > self.peak_kib):
+            self.peak_kib = rss
+        return rss
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_secs):
+            self._sample()
 
     def __enter__(self) -> Self:
-        if self._probe is not None:
-            self._probe.__enter__()
+        self.peak_kib = None
+        self.baseline_kib = self._sample()
+        if self.baseline_kib is not None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="bench-jvm-rss", daemon=True)
+            self._thread.start()
         return self
 
     def __exit__(
@@ -338,17 +367,20 @@ class JvmMemorySampler:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._probe is not None:
-            self._probe.__exit__(exc_type, exc, tb)
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._sample()
 
     @property
     def growth_mib(self) -> float | None:
         """How far the JVM's RSS rose above its value at the start, in MiB (None: unknown)."""
-        if self._probe is None:
+        if self.baseline_kib is None or self.peak_kib is None:
             return None
-        return round(self._probe.peak_growth_bytes / 2**20, 1)
+        return round(max(0, self.peak_kib - self.baseline_kib) / 1024, 1)
 
     @property
     def peak_mib(self) -> float | None:
         """The JVM's highest sampled RSS, in MiB (None: unknown)."""
-        return None if self._probe is None else round(self._probe.peak_bytes / 2**20, 1)
+        return None if self.peak_kib is None else round(self.peak_kib / 1024, 1)

@@ -45,6 +45,8 @@ CASE_FIGURES: Mapping[str, tuple[str, ...]] = {
     "jobs_per_write": ("jobs",),
     "legacy_vs_new_10k": ("ratio",),
     "filtered_read_1m": ("speedup",),
+    "write_1000_tuned_session": ("ratio_vs_idempotent_append",),
+    "write_1000_default_session": ("ratio_vs_idempotent_append",),
 }
 
 #: What each case measures, in a few words (the markdown table's first column).
@@ -58,6 +60,10 @@ CASE_TITLES: Mapping[str, str] = {
     "filtered_read_1m": "read_logs(pipeline, one week) vs full scan, 1,000,000 rows",
     "optimize_100_commits": "reading a 100-commit log before / after OPTIMIZE",
     "write_into_1m_log": "write_report (10 steps) into the 1,000,000-row logs, per layout",
+    "write_1000_tuned_session": "write_report, 1,000 steps, vs bare idempotent append; "
+    "snapshotPartitions=2",
+    "write_1000_default_session": "write_report, 1,000 steps, vs bare idempotent append; "
+    "Delta defaults (snapshotPartitions=50)",
 }
 
 #: The figures shown in the summary table per case (the required ones first).
@@ -71,6 +77,16 @@ HEADLINES: Mapping[str, tuple[str, ...]] = {
     "filtered_read_1m": ("speedup", "speedup_unpartitioned", "speedup_clustered"),
     "optimize_100_commits": ("read_speedup", "optimize_seconds"),
     "write_into_1m_log": ("scan_unpartitioned_vs_partitioned", "scan_clustered_vs_partitioned"),
+    "write_1000_tuned_session": (
+        "ratio_vs_idempotent_append",
+        "ratio_vs_idempotent_append_paired",
+        "idempotent_vs_plain_append",
+    ),
+    "write_1000_default_session": (
+        "ratio_vs_idempotent_append",
+        "ratio_vs_idempotent_append_paired",
+        "idempotent_vs_plain_append",
+    ),
 }
 
 Comparison = Literal["<", "<=", ">=", ">"]
@@ -113,6 +129,8 @@ TARGETS: tuple[Target, ...] = (
     Target("report_100k", "seconds", "<", 30),
     Target("report_100k", "peak_mem_mib", "<", 1024),
     Target("jobs_per_write", "jobs", "<=", 2),
+    Target("write_1000_tuned_session", "ratio_vs_idempotent_append", "<=", 1.10),
+    Target("write_1000_default_session", "ratio_vs_idempotent_append", "<=", 1.10),
 )
 
 

@@ -83,7 +83,7 @@ def run_report_100k(bench: Bench) -> dict[str, object]:
         if result.rows_written != steps or result.skipped:
             raise AssertionError(f"the 100k write did not write {steps} rows: {result!r}")
         seconds.append(elapsed)
-        growth.append(mib(probe.peak_growth_bytes) or 0.0)
+        growth.append(mib(probe.peak_python_rss_growth_bytes) or 0.0)
         jobs.append(figures["jobs"])
         if jvm.growth_mib is not None and jvm.peak_mib is not None:
             jvm_growth.append(jvm.growth_mib)

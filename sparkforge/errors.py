@@ -374,11 +374,6 @@ class StepOutcome(Protocol):
     """What :class:`RunReport` says about one step (a :class:`sparkforge.models.StepResult`)."""
 
     @property
-    def step_name(self) -> str:
-        """The step's name."""
-        ...
-
-    @property
     def status(self) -> str:
         """``success``, ``failed`` or ``skipped``."""
         ...
@@ -386,16 +381,6 @@ class StepOutcome(Protocol):
     @property
     def write_mode(self) -> str | None:
         """``append`` or ``overwrite``, if the step wrote a table."""
-        ...
-
-    @property
-    def input_rows(self) -> int | None:
-        """Rows the step read."""
-        ...
-
-    @property
-    def output_rows(self) -> int | None:
-        """Rows the step validated."""
         ...
 
     @property

@@ -22,6 +22,8 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from sparkforge.errors import ConfigurationError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
@@ -181,8 +183,8 @@ class MemoryProbe:
 
     Raises
     ------
-    ValueError
-        If ``interval_secs`` is not positive.
+    ConfigurationError
+        ``CONFIG_INVALID`` if ``interval_secs`` is not positive (also a ``ValueError``).
 
     Examples
     --------
@@ -207,7 +209,10 @@ class MemoryProbe:
         read_rss_bytes: Callable[[], int | None] = current_rss_bytes,
     ) -> None:
         if not interval_secs > 0:
-            raise ValueError(f"interval_secs must be > 0, got {interval_secs!r}")
+            raise ConfigurationError(
+                "CONFIG_INVALID",
+                {"option": "interval_secs", "reason": f"must be > 0, got {interval_secs!r}"},
+            )
         self.interval_secs = interval_secs
         self._read = read_rss_bytes
         self.baseline_rss_bytes: int | None = None
@@ -277,16 +282,6 @@ class OperationStats:
        Thread-safe; ``max_peak_memory_growth_bytes`` became
        ``max_peak_python_rss_growth_bytes`` (None until an operation measured it).
     """
-
-    __slots__ = (
-        "_count",
-        "_failures",
-        "_lock",
-        "_max_duration_secs",
-        "_max_peak_python_rss_growth_bytes",
-        "_rows",
-        "_total_duration_secs",
-    )
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from sparkforge._parsing import Reader, join_path
+from sparkforge._parsing import join_path
 from sparkforge.errors import ConfigurationError, ProblemCollector
 from sparkforge.models._base import Model
 from sparkforge.models.enums import Phase
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+    from sparkforge._parsing import Reader
 
 __all__ = ["PipelineConfig", "ValidationThresholds"]
 

@@ -1,4 +1,4 @@
-"""The one validation-rate formula of sparkforge (its Spark twin is in ``sparkforge.validation``)."""
+"""The one validation-rate formula of sparkforge (its Column twin: ``sparkforge.validation``)."""
 
 from __future__ import annotations
 

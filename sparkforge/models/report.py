@@ -1,21 +1,26 @@
-"""One run as a whole: where it executed (:class:`ExecutionContext`) and what it did
-(:class:`PipelineReport`)."""
+"""One run as a whole: where it executed, and what it did.
+
+:class:`ExecutionContext` and :class:`PipelineReport`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
-from sparkforge._parsing import Reader, join_path
+from sparkforge._parsing import join_path
 from sparkforge.models._base import Model
 from sparkforge.models.enums import RunMode, RunStatus
 from sparkforge.models.results import ErrorInfo, PipelineMetrics, StepResult
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
     from typing_extensions import Self
+
+    from sparkforge._parsing import Reader
 
 __all__ = ["ExecutionContext", "PipelineReport"]
 

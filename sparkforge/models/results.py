@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import traceback as traceback_module
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from sparkforge._parsing import Reader, join_path
+from sparkforge._parsing import join_path
 from sparkforge.models._base import Model
-from sparkforge.models.enums import Phase, StepStatus, WriteMode, WriteModeName, as_member
+from sparkforge.models.enums import Phase, StepStatus, WriteMode, as_member
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from typing_extensions import Self
+
+    from sparkforge._parsing import Reader
+    from sparkforge.models.enums import WriteModeName
 
 __all__ = ["ErrorInfo", "PipelineMetrics", "RuleResult", "StepResult"]
 

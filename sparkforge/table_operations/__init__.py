@@ -3,8 +3,9 @@
 Every Delta operation sparkforge performs goes through this package, so the rules hold
 everywhere:
 
-- Identifiers are validated and quoted; values never enter SQL text. Tables are created and
-  inspected through the ``DeltaTable`` API, not SQL strings.
+- Identifiers are validated (what the catalog can hold, see ``identifiers``) and always
+  quoted, also where a name goes to a catalog API; values never enter SQL text. Tables are
+  created and inspected through the ``DeltaTable`` API, not SQL strings.
 - Tables are created once (``create if not exists``); two writers racing to create the same
   table is normal and survived.
 - Overwrites are Delta overwrites (history and time travel keep the old data); nothing here
@@ -40,7 +41,9 @@ Modules
 ``writes``
     Appends and overwrites.
 ``history``
-    Commits, versions, finding a commit by marker.
+    Typed commits (UTC instants), versions, finding a commit by marker.
+``detail``
+    :class:`TableDetail`, one ``DESCRIBE DETAIL``.
 ``properties``
     Reading, checking and setting table properties.
 ``maintenance``
@@ -56,8 +59,15 @@ from sparkforge.table_operations.creation import (
     read_schema,
     table_exists,
 )
+from sparkforge.table_operations.detail import TableDetail, describe_table
 from sparkforge.table_operations.failures import failure_reason
-from sparkforge.table_operations.history import Commit, find_commit, history, latest_version
+from sparkforge.table_operations.history import (
+    Commit,
+    find_commit,
+    history,
+    latest_version,
+    recent_commits,
+)
 from sparkforge.table_operations.identifiers import (
     RESERVED_WORDS,
     quote_identifier,
@@ -77,6 +87,7 @@ __all__ = [
     "Commit",
     "CONFLICT_ERRORS",
     "create_table_if_not_exists",
+    "describe_table",
     "ensure_schema",
     "failure_reason",
     "find_commit",
@@ -88,10 +99,12 @@ __all__ = [
     "quote_identifier",
     "read_properties",
     "read_schema",
+    "recent_commits",
     "RESERVED_WORDS",
     "retry_on_conflict",
     "set_properties",
     "table_exists",
+    "TableDetail",
     "TableRef",
     "Transaction",
     "vacuum",

@@ -1,11 +1,19 @@
 """Creating schemas and tables once, and checking what exists.
 
 Tables are created once (``create if not exists``) through the ``DeltaTable`` builder, never
-SQL text; two writers racing to create the same table is normal and survived.
+SQL text; two writers racing to create the same table is normal and survived. Delta's
+builder addresses catalog tables by two-part names, which resolve in Spark's session catalog,
+so a catalog table is created there (with or without ``catalog="spark_catalog"``); tables of
+other catalogs are read and written, but not created, here.
+
+A catalog table whose metastore entry is gone while its files stayed (a throw-away in-memory
+Derby metastore, a dropped external table) cannot be created again over those files; that is
+reported as ``TABLE_LOCATION_NOT_EMPTY`` with what to do about it.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -13,7 +21,10 @@ from delta.tables import DeltaTable
 
 from sparkforge.errors import TableOperationError
 from sparkforge.table_operations.failures import operation_failed
-from sparkforge.table_operations.identifiers import quote_identifier
+from sparkforge.table_operations.identifiers import (
+    is_session_catalog,
+    quote_identifier,
+)
 from sparkforge.table_operations.recovery import remove_abandoned_log
 
 if TYPE_CHECKING:
@@ -24,22 +35,77 @@ if TYPE_CHECKING:
 
     from sparkforge.table_operations.table_ref import TableRef
 
-__all__ = ["create_table_if_not_exists", "ensure_schema", "read_schema", "table_exists"]
+__all__ = [
+    "create_table_if_not_exists",
+    "ensure_schema",
+    "location_not_empty_error",
+    "read_schema",
+    "table_exists",
+]
+
+_NON_EMPTY_LOCATION = re.compile(
+    r"DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION|is not empty and also not a Delta table"
+)
+_LOCATION_IN_TEXT = re.compile(r"location \('([^']*)'\)")
+_LOCATION_HINT = (
+    "the catalog forgot the table but kept its files, as a throw-away metastore (Spark's "
+    "default in-memory Derby) does at the end of every session; use a persistent metastore "
+    "(a Hive metastore with a fixed javax.jdo.option.ConnectionURL and derby.system.home, or "
+    "Unity Catalog), or address the table by path (table_path) at that location, or remove "
+    "the directory if its files are not wanted"
+)
 
 
-def ensure_schema(spark: SparkSession, schema: str) -> None:
-    """Create the catalog schema (database) ``schema`` if it does not exist."""
-    quoted = quote_identifier(schema, kind="schema")
-    if not spark.catalog.databaseExists(schema):
-        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+def ensure_schema(spark: SparkSession, schema: str, *, catalog: str | None = None) -> None:
+    """Create the catalog schema (database) ``schema`` if it does not exist.
+
+    Parameters
+    ----------
+    spark
+        The session.
+    schema
+        The schema name (validated and quoted).
+    catalog
+        Its catalog; None for the session's current one.
+
+    Raises
+    ------
+    TableOperationError
+        ``IDENTIFIER_INVALID`` for an unusable name (before any Spark call), or
+        ``TABLE_OPERATION_FAILED`` with Spark's reason when the schema cannot be created.
+
+    Examples
+    --------
+    >>> ensure_schema(spark, "user")  # doctest: +SKIP
+    """
+    quoted = quote_identifier(schema, kind="schema", catalog=catalog)
+    if catalog is not None:
+        quoted = f"{quote_identifier(catalog, kind='catalog', catalog=catalog)}.{quoted}"
+    try:
+        if not spark.catalog.databaseExists(quoted):
+            spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+    except Exception as exc:
+        shown = schema if catalog is None else f"{catalog}.{schema}"
+        raise operation_failed("create schema", shown, exc) from exc
 
 
 def table_exists(spark: SparkSession, table: TableRef) -> bool:
-    """Return whether ``table`` exists (for a path: whether a Delta table is stored there)."""
+    """Return whether ``table`` exists (for a path: whether a Delta table is stored there).
+
+    Raises
+    ------
+    TableOperationError
+        ``TABLE_OPERATION_FAILED`` when Spark cannot tell (an unknown catalog ...).
+
+    Examples
+    --------
+    >>> table_exists(spark, TableRef.named("ops", "run_log"))  # doctest: +SKIP
+    False
+    """
     try:
         if table.path is not None:
             return bool(DeltaTable.isDeltaTable(spark, table.path))
-        return bool(spark.catalog.tableExists(table.fqn))
+        return bool(spark.catalog.tableExists(table.quoted))
     except Exception as exc:
         raise operation_failed("existence check", table, exc) from exc
 
@@ -51,6 +117,11 @@ def read_schema(spark: SparkSession, table: TableRef) -> StructType:
     ------
     TableOperationError
         ``TABLE_NOT_FOUND`` if it does not exist.
+
+    Examples
+    --------
+    >>> read_schema(spark, table).fieldNames()  # doctest: +SKIP
+    ['id', 'day']
     """
     if not table_exists(spark, table):
         raise TableOperationError("TABLE_NOT_FOUND", {"table": str(table)})
@@ -58,6 +129,51 @@ def read_schema(spark: SparkSession, table: TableRef) -> StructType:
         return table.read(spark).schema
     except Exception as exc:
         raise operation_failed("schema read", table, exc) from exc
+
+
+def location_not_empty_error(table: TableRef, exc: BaseException) -> TableOperationError | None:
+    """Return ``TABLE_LOCATION_NOT_EMPTY`` if ``exc`` is Delta refusing a leftover location.
+
+    Delta refuses to create a catalog table whose location already holds files
+    (``DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION``), its own log included, when the catalog
+    no longer knows the table. Writes that create a catalog table use this too.
+
+    Parameters
+    ----------
+    table
+        The catalog table being created.
+    exc
+        What Delta raised.
+
+    Returns
+    -------
+    TableOperationError or None
+        The error (chained to ``exc``), or None when ``exc`` is something else or ``table``
+        is a path table.
+
+    Examples
+    --------
+    >>> from sparkforge.table_operations import TableRef
+    >>> error = location_not_empty_error(TableRef.named("ops", "log"), RuntimeError(
+    ...     "[DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION] Cannot create table ('`ops`.`log`')."
+    ...     " The associated location ('file:/w/ops.db/log') is not empty and also not a "
+    ...     "Delta table."))
+    >>> error.params["location"]
+    'file:/w/ops.db/log'
+    """
+    if table.path is not None or not _NON_EMPTY_LOCATION.search(str(exc)[:4000]):
+        return None
+    found = _LOCATION_IN_TEXT.search(str(exc)[:4000])
+    error = TableOperationError(
+        "TABLE_LOCATION_NOT_EMPTY",
+        {
+            "table": str(table),
+            "location": found.group(1) if found else "(not reported by Delta)",
+            "hint": _LOCATION_HINT,
+        },
+    )
+    error.__cause__ = exc
+    return error
 
 
 def create_table_if_not_exists(
@@ -106,21 +222,42 @@ def create_table_if_not_exists(
     Raises
     ------
     TableOperationError
-        ``TABLE_OPERATION_FAILED`` when the table could not be created and does not exist.
+        ``TABLE_LOCATION_NOT_EMPTY`` when the catalog does not know the table but its
+        location holds files (see :func:`location_not_empty_error`);
+        ``TABLE_OPERATION_FAILED`` when the table could not be created and does not exist
+        (also for an absent table of a catalog other than Spark's session catalog);
+        ``TABLE_LOG_ABANDONED`` when a commit-less log blocks creation and cannot safely be
+        removed here (it names the directory to remove).
+
+    Examples
+    --------
+    >>> create_table_if_not_exists(spark, TableRef.named("ops", "events"), schema)  # doctest: +SKIP
+    True
     """
     if table_exists(spark, table):
         return False
+    if table.path is None and not is_session_catalog(table.catalog):
+        raise TableOperationError(
+            "TABLE_OPERATION_FAILED",
+            {
+                "operation": "create table",
+                "table": str(table),
+                "reason": "Delta's table builder creates tables in Spark's session catalog "
+                f"only; create it in catalog {table.catalog} first",
+            },
+        )
     if table.schema is not None:
-        ensure_schema(spark, table.schema)
+        ensure_schema(spark, table.schema, catalog=table.catalog)
     delay = backoff_secs
     last: Exception | None = None
     attempt = 0
     cleared = False
     while attempt < max_attempts:
         builder = DeltaTable.createIfNotExists(spark)
-        builder = (
-            builder.location(table.path) if table.path is not None else builder.tableName(table.fqn)
-        )
+        if table.path is not None:
+            builder = builder.location(table.path)
+        else:
+            builder = builder.tableName(f"`{table.schema}`.`{table.name}`")
         builder = builder.addColumns(schema)
         if partition_by:
             builder = builder.partitionedBy(*partition_by)
@@ -144,7 +281,7 @@ def create_table_if_not_exists(
             if (
                 not cleared
                 and attempt >= (max_attempts + 1) // 2
-                and remove_abandoned_log(spark, table)
+                and remove_abandoned_log(table, exc)
             ):
                 cleared = True
                 attempt -= 1
@@ -152,4 +289,8 @@ def create_table_if_not_exists(
             if attempt < max_attempts:
                 sleep(delay)
                 delay *= 2
-    raise operation_failed("create table", table, last or RuntimeError("unknown")) from last
+    failure = last or RuntimeError("unknown")
+    leftover = location_not_empty_error(table, failure)
+    if leftover is not None:
+        raise leftover from last
+    raise operation_failed("create table", table, failure) from last

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["failure_reason", "operation_failed"]
 
-_PY4J_PREAMBLE = re.compile(r"An error occurred while calling [\w.$]+\.?")
+_PY4J_PREAMBLE = re.compile(r"An error occurred while calling [\w.$:]+\.?")
 _MAX_REASON_LENGTH = 1000
 
 

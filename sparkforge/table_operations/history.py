@@ -1,72 +1,191 @@
-"""A table's commit history: commits, the latest version, finding a commit by its marker."""
+"""A table's commit history: typed commits, the latest version, a commit found by its marker.
+
+Delta reports a commit's time in the session time zone as a naive timestamp; here it is read
+as microseconds since the epoch (``unix_micros``), so :attr:`Commit.timestamp` is the same UTC
+instant whatever the session's and the Python process's time zones are.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from sparkforge.errors import TableOperationError
+from pyspark.sql import functions as F
+
+from sparkforge.errors import ConfigurationError, TableOperationError
 from sparkforge.table_operations.failures import operation_failed
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame, Row, SparkSession
 
     from sparkforge.table_operations.table_ref import TableRef
 
-__all__ = ["Commit", "find_commit", "history", "latest_version"]
+__all__ = ["Commit", "find_commit", "history", "latest_version", "recent_commits"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)
 class Commit:
-    """One Delta commit, as read from the table history."""
+    """One Delta commit, as read from the table history.
+
+    Attributes
+    ----------
+    version : int
+        The table version the commit made.
+    operation : str
+        Delta's name of the operation (``"WRITE"``, ``"CREATE TABLE"``, ``"OPTIMIZE"`` ...).
+    num_output_rows : int or None
+        The rows it wrote, as Delta's ``numOutputRows`` metric reports; None when Delta did
+        not report it (a metadata-only commit, or metrics turned off).
+    user_metadata : str or None
+        The commit's ``userMetadata`` (the marker of :func:`append`).
+    timestamp : datetime
+        When it was committed, a UTC-aware instant.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> Commit(version=3, operation="WRITE", num_output_rows=10, user_metadata=None,
+    ...        timestamp=datetime(2026, 1, 1, tzinfo=timezone.utc)).version
+    3
+    """
 
     version: int
     operation: str
     num_output_rows: int | None
     user_metadata: str | None
+    timestamp: datetime
 
 
 def history(spark: SparkSession, table: TableRef, *, limit: int | None = None) -> DataFrame:
-    """Return the table's commit history, newest first (``DESCRIBE HISTORY``)."""
+    """Return the table's commit history, newest first (``DESCRIBE HISTORY``).
+
+    Parameters
+    ----------
+    spark
+        The session.
+    table
+        The table.
+    limit
+        How many of the newest commits; None for all.
+
+    Returns
+    -------
+    DataFrame
+        Delta's history columns, lazily.
+
+    Raises
+    ------
+    TableOperationError
+        ``TABLE_OPERATION_FAILED`` when Delta cannot read the history (no table there ...).
+
+    Examples
+    --------
+    >>> history(spark, table, limit=1).select("version").collect()  # doctest: +SKIP
+    [Row(version=0)]
+    """
     try:
         return table.delta_table(spark).history(limit)
     except Exception as exc:
         raise operation_failed("history", table, exc) from exc
 
 
-def _commits(spark: SparkSession, table: TableRef, limit: int) -> list[Commit]:
-    rows = (
-        history(spark, table, limit=limit)
-        .select("version", "operation", "operationMetrics", "userMetadata")
-        .collect()
+def _output_rows(metrics: Mapping[str, str] | None) -> int | None:
+    text = (metrics or {}).get("numOutputRows")
+    if text is None or not str(text).isdigit():
+        return None
+    return int(text)
+
+
+def _commit(row: Row) -> Commit:
+    return Commit(
+        version=int(row["version"]),
+        operation=str(row["operation"]),
+        num_output_rows=_output_rows(row["operationMetrics"]),
+        user_metadata=row["userMetadata"],
+        timestamp=_EPOCH + timedelta(microseconds=int(row["micros"])),
     )
-    commits = []
-    for row in rows:
-        metrics = row["operationMetrics"] or {}
-        output = metrics.get("numOutputRows")
-        commits.append(
-            Commit(
-                version=int(row["version"]),
-                operation=str(row["operation"]),
-                num_output_rows=None if output is None else int(output),
-                user_metadata=row["userMetadata"],
-            )
+
+
+def recent_commits(spark: SparkSession, table: TableRef, *, limit: int | None) -> list[Commit]:
+    """Return the table's newest commits, newest first.
+
+    Parameters
+    ----------
+    spark
+        The session.
+    table
+        The table.
+    limit
+        How many commits at most (at least 1); None for the whole history.
+
+    Returns
+    -------
+    list of Commit
+        Newest first.
+
+    Raises
+    ------
+    ConfigurationError
+        ``CONFIG_INVALID`` when ``limit`` is not None or a positive integer.
+    TableOperationError
+        ``TABLE_OPERATION_FAILED`` when Delta cannot read the history.
+
+    Examples
+    --------
+    >>> [c.operation for c in recent_commits(spark, table, limit=2)]  # doctest: +SKIP
+    ['WRITE', 'CREATE TABLE']
+    """
+    given: object = limit
+    if given is not None and (isinstance(given, bool) or not isinstance(given, int) or given < 1):
+        raise ConfigurationError(
+            "CONFIG_INVALID",
+            {"option": "limit", "reason": f"expected None or an integer >= 1, got {given!r}"},
         )
-    return commits
+    commits_df = history(spark, table, limit=limit).select(
+        "version",
+        "operation",
+        "operationMetrics",
+        "userMetadata",
+        F.unix_micros("timestamp").alias("micros"),
+    )
+    try:
+        rows = commits_df.collect()
+    except Exception as exc:
+        raise operation_failed("history", table, exc) from exc
+    return sorted((_commit(row) for row in rows), key=lambda c: c.version, reverse=True)
 
 
 def latest_version(spark: SparkSession, table: TableRef) -> int:
-    """Return the table's current version."""
-    commits = _commits(spark, table, 1)
+    """Return the table's current version.
+
+    Raises
+    ------
+    TableOperationError
+        ``TABLE_NOT_FOUND`` for a table without commits, ``TABLE_OPERATION_FAILED`` when
+        Delta cannot read its history.
+
+    Examples
+    --------
+    >>> latest_version(spark, table)  # doctest: +SKIP
+    4
+    """
+    commits = recent_commits(spark, table, limit=1)
     if not commits:
         raise TableOperationError("TABLE_NOT_FOUND", {"table": str(table)})
     return commits[0].version
 
 
 def find_commit(
-    spark: SparkSession, table: TableRef, marker: str, *, windows: Sequence[int] = (1, 100)
+    spark: SparkSession,
+    table: TableRef,
+    marker: str,
+    *,
+    windows: Sequence[int | None] = (1, 100),
 ) -> Commit | None:
     """Find the newest commit whose ``userMetadata`` is ``marker``.
 
@@ -82,19 +201,32 @@ def find_commit(
     marker
         The marker given to :func:`append` or :func:`overwrite`.
     windows
-        How many recent commits to look at, one window after another.
+        How many recent commits to look at, one window after another; None (last) looks at
+        the whole history.
 
     Returns
     -------
     Commit or None
         The commit, or None when none of the looked-at commits carries the marker (for an
         append with a :class:`Transaction`: Delta skipped it as already committed).
+
+    Raises
+    ------
+    ConfigurationError
+        ``CONFIG_INVALID`` for a window that is not None or a positive integer.
+    TableOperationError
+        ``TABLE_OPERATION_FAILED`` when Delta cannot read the history.
+
+    Examples
+    --------
+    >>> find_commit(spark, table, "run-42", windows=(1, None)).version  # doctest: +SKIP
+    7
     """
     for window in windows:
-        commits = _commits(spark, table, window)
+        commits = recent_commits(spark, table, limit=window)
         for commit in commits:
             if commit.user_metadata == marker:
                 return commit
-        if len(commits) < window:
+        if window is None or len(commits) < window:
             return None
     return None

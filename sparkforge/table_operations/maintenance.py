@@ -24,6 +24,17 @@ def optimize(spark: SparkSession, table: TableRef, *, zorder_by: Sequence[str] =
     -------
     DataFrame
         Delta's OPTIMIZE metrics.
+
+    Raises
+    ------
+    TableOperationError
+        ``IDENTIFIER_INVALID`` for an unusable column (before any Spark call), or
+        ``TABLE_OPERATION_FAILED`` with Delta's reason.
+
+    Examples
+    --------
+    >>> optimize(spark, table).collect()[0]["metrics"]["numFilesAdded"]  # doctest: +SKIP
+    1
     """
     for column in zorder_by:
         validate_identifier(column, kind="column")
@@ -38,6 +49,16 @@ def vacuum(spark: SparkSession, table: TableRef, *, retention_hours: float | Non
     """Delete files no longer referenced by versions within the retention (``VACUUM``).
 
     Time travel to versions older than the retention stops working after a vacuum.
+
+    Raises
+    ------
+    TableOperationError
+        ``TABLE_OPERATION_FAILED`` with Delta's reason (a retention below Delta's safety
+        minimum, no Delta table there ...).
+
+    Examples
+    --------
+    >>> vacuum(spark, table, retention_hours=168)  # doctest: +SKIP
     """
     try:
         table.delta_table(spark).vacuum(retention_hours)

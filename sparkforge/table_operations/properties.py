@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from sparkforge.table_operations.conflicts import retry_on_conflict
-from sparkforge.table_operations.failures import operation_failed
+from sparkforge.table_operations.detail import describe_table
 from sparkforge.table_operations.identifiers import identifier_error
 
 if TYPE_CHECKING:
@@ -25,12 +25,19 @@ _PROPERTY_VALUE_FORBIDDEN = re.compile(r"['\\\x00-\x1f\x7f]")
 
 
 def read_properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
-    """Return the table's properties (``DESCRIBE DETAIL``)."""
-    try:
-        (row,) = table.delta_table(spark).detail().select("properties").collect()
-    except Exception as exc:
-        raise operation_failed("describe detail", table, exc) from exc
-    return {str(k): str(v) for k, v in (row["properties"] or {}).items()}
+    """Return the table's properties (``DESCRIBE DETAIL``).
+
+    Raises
+    ------
+    TableOperationError
+        ``TABLE_OPERATION_FAILED`` with Delta's reason.
+
+    Examples
+    --------
+    >>> read_properties(spark, table)["delta.appendOnly"]  # doctest: +SKIP
+    'true'
+    """
+    return dict(describe_table(spark, table).properties)
 
 
 def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
@@ -43,6 +50,11 @@ def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
     ------
     TableOperationError
         ``IDENTIFIER_INVALID`` naming the first unusable key or value.
+
+    Examples
+    --------
+    >>> validate_properties({"delta.logRetentionDuration": "interval 30 days"})
+    {'delta.logRetentionDuration': 'interval 30 days'}
     """
     checked: dict[str, str] = {}
     # Typed as str, but given by users: check what they are.
@@ -72,6 +84,16 @@ def set_properties(spark: SparkSession, table: TableRef, properties: Mapping[str
 
     The properties are checked by :func:`validate_properties` before any Spark call; a commit
     conflict with a concurrent writer is retried.
+
+    Raises
+    ------
+    TableOperationError
+        ``IDENTIFIER_INVALID`` before any Spark call, ``TABLE_CONFLICT`` or
+        ``TABLE_OPERATION_FAILED`` with Delta's reason.
+
+    Examples
+    --------
+    >>> set_properties(spark, table, {"delta.appendOnly": "true"})  # doctest: +SKIP
     """
     checked = validate_properties(properties)
     if not checked:

@@ -1,7 +1,14 @@
-"""TableRef: one Delta table, by catalog name or by storage path."""
+"""TableRef: one Delta table, by catalog name (``[catalog.]schema.table``) or by storage path.
+
+Every name a :class:`TableRef` hands to Spark (``spark.read.table``, ``DeltaTable.forName``,
+``spark.catalog.tableExists``, ``saveAsTable``, SQL) is its :attr:`TableRef.quoted` form, so
+keywords, digits first and dots cannot be misparsed. A relative path is resolved against
+Python's current directory when the reference is made, not against the JVM's start directory.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -13,9 +20,10 @@ from sparkforge.table_operations.identifiers import identifier_error, validate_i
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["TableRef"]
+__all__ = ["resolve_path", "TableRef"]
 
 _PATH_FORBIDDEN = re.compile(r"[`\x00-\x1f\x7f]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 def _validate_path(path: object) -> str:
@@ -32,11 +40,51 @@ def _validate_path(path: object) -> str:
     return path
 
 
+def resolve_path(path: str) -> str:
+    """Return ``path`` with a local relative path made absolute against Python's directory.
+
+    A path without a scheme, or with ``file:``, is local: it becomes absolute (a ``file:``
+    URI keeps its scheme, in the one-slash form ``file:/abs`` that Delta's ``CREATE TABLE``
+    compares equal to itself). Remote URIs are returned unchanged.
+
+    Examples
+    --------
+    >>> import os
+    >>> resolve_path("logs/run_log") == os.path.join(os.getcwd(), "logs", "run_log")
+    True
+    >>> resolve_path("file:///data/logs")
+    'file:/data/logs'
+    >>> resolve_path("s3a://bucket/logs")
+    's3a://bucket/logs'
+    """
+    match = _SCHEME.match(path)
+    if match is None:
+        return os.path.abspath(path)
+    if match.group(1).lower() != "file":
+        return path
+    rest = path[match.end() :]
+    if rest.startswith("//"):
+        host, slash, local = rest[2:].partition("/")
+        if host not in ("", "localhost"):
+            return path
+        rest = slash + local
+    return "file:" + os.path.abspath(rest)
+
+
 @dataclass(frozen=True, slots=True)
 class TableRef:
-    """A Delta table, by catalog name (``schema.table``) or by storage path.
+    """A Delta table, by catalog name (``[catalog.]schema.table``) or by storage path.
 
     Build one with :meth:`named`, :meth:`parse` or :meth:`at_path`; they validate.
+
+    Attributes
+    ----------
+    schema, name : str or None
+        The schema (database) and table names of a catalog table.
+    path : str or None
+        The storage path of a path table (absolute, or a remote URI).
+    catalog : str or None
+        The catalog of a catalog table; None for the session's current catalog.
 
     Examples
     --------
@@ -44,33 +92,76 @@ class TableRef:
     '`analytics`.`pipeline_logs`'
     >>> str(TableRef.parse("analytics.pipeline_logs"))
     'analytics.pipeline_logs'
+    >>> TableRef.parse("spark_catalog.user.run_log").quoted
+    '`spark_catalog`.`user`.`run_log`'
     """
 
     schema: str | None = None
     name: str | None = None
     path: str | None = None
+    catalog: str | None = None
 
     @classmethod
-    def named(cls, schema: str, name: str) -> TableRef:
-        """Refer to the catalog table ``schema.name``."""
+    def named(cls, schema: str, name: str, *, catalog: str | None = None) -> TableRef:
+        """Refer to the catalog table ``[catalog.]schema.name``.
+
+        Raises
+        ------
+        TableOperationError
+            ``IDENTIFIER_INVALID`` for a name the catalog cannot hold (see
+            :func:`~sparkforge.table_operations.validate_identifier`).
+
+        Examples
+        --------
+        >>> TableRef.named("ops", "run_log", catalog="spark_catalog").fqn
+        'spark_catalog.ops.run_log'
+        """
+        if catalog is not None:
+            validate_identifier(catalog, kind="catalog", catalog=catalog)
         return cls(
-            schema=validate_identifier(schema, kind="schema"),
-            name=validate_identifier(name, kind="table"),
+            schema=validate_identifier(schema, kind="schema", catalog=catalog),
+            name=validate_identifier(name, kind="table", catalog=catalog),
+            catalog=catalog,
         )
 
     @classmethod
     def parse(cls, fqn: str) -> TableRef:
-        """Refer to the catalog table named ``"schema.table"``."""
+        """Refer to the catalog table named ``"schema.table"`` or ``"catalog.schema.table"``.
+
+        Raises
+        ------
+        TableOperationError
+            ``IDENTIFIER_INVALID`` for another number of parts or an unusable name.
+
+        Examples
+        --------
+        >>> TableRef.parse("ops.run_log").catalog is None
+        True
+        """
         text: object = fqn
         parts = text.split(".") if isinstance(text, str) else []
-        if len(parts) != 2:
-            raise identifier_error("table", fqn, "expected schema.table")
-        return cls.named(parts[0], parts[1])
+        if len(parts) == 2:
+            return cls.named(parts[0], parts[1])
+        if len(parts) == 3:
+            return cls.named(parts[1], parts[2], catalog=parts[0])
+        raise identifier_error("table", fqn, "expected schema.table or catalog.schema.table")
 
     @classmethod
     def at_path(cls, path: str) -> TableRef:
-        """Refer to the Delta table stored at ``path``."""
-        return cls(path=_validate_path(path))
+        """Refer to the Delta table stored at ``path`` (a relative path: see :func:`resolve_path`).
+
+        Raises
+        ------
+        TableOperationError
+            ``IDENTIFIER_INVALID`` for an empty path, or one holding backticks or control
+            characters.
+
+        Examples
+        --------
+        >>> TableRef.at_path("/data/run_log").quoted
+        'delta.`/data/run_log`'
+        """
+        return cls(path=resolve_path(_validate_path(path)))
 
     @property
     def is_path(self) -> bool:
@@ -79,17 +170,25 @@ class TableRef:
 
     @property
     def fqn(self) -> str:
-        """``schema.table`` (unquoted), or the path."""
+        """``[catalog.]schema.table`` (unquoted, for people), or the path."""
         if self.path is not None:
             return self.path
-        return f"{self.schema}.{self.name}"
+        prefix = "" if self.catalog is None else f"{self.catalog}."
+        return f"{prefix}{self.schema}.{self.name}"
 
     @property
     def quoted(self) -> str:
-        """The table as a quoted Spark SQL identifier."""
+        """The table as a quoted Spark SQL identifier: what every Spark API is given."""
         if self.path is not None:
             return f"delta.`{self.path}`"
-        return f"`{self.schema}`.`{self.name}`"
+        prefix = "" if self.catalog is None else f"`{self.catalog}`."
+        return f"{prefix}`{self.schema}`.`{self.name}`"
+
+    @property
+    def quoted_schema(self) -> str:
+        """The table's schema as a quoted identifier, with its catalog if it has one."""
+        prefix = "" if self.catalog is None else f"`{self.catalog}`."
+        return f"{prefix}`{self.schema}`"
 
     def __str__(self) -> str:
         return self.fqn
@@ -98,10 +197,10 @@ class TableRef:
         """Return the table's current version as a DataFrame."""
         if self.path is not None:
             return spark.read.format("delta").load(self.path)
-        return spark.read.table(self.fqn)
+        return spark.read.table(self.quoted)
 
     def delta_table(self, spark: SparkSession) -> DeltaTable:
         """Return the ``DeltaTable`` handle of the table."""
         if self.path is not None:
             return DeltaTable.forPath(spark, self.path)
-        return DeltaTable.forName(spark, self.fqn)
+        return DeltaTable.forName(spark, self.quoted)

@@ -5,6 +5,15 @@ skips a write whose identifier it has already committed, atomically, which makes
 the same write idempotent even across processes. A marker in the commit's ``userMetadata``
 lets the caller find its commit (version, rows) in the table history, or learn that Delta
 skipped it. Overwrites are Delta overwrites: history and time travel keep the old data.
+
+An append never creates its table implicitly. Delta (checked on 4.0.1) runs an append to an
+absent catalog table as ``CREATE TABLE AS SELECT`` and drops the ``userMetadata`` option from
+that commit, so the caller could not find its commit; :func:`append` therefore creates an
+absent table first (``create if not exists``, surviving racing creators), then appends, so
+every append commit carries its marker and its transaction identifier.
+
+A session without Delta fails as ``DELTA_NOT_CONFIGURED`` (see
+:func:`~sparkforge.table_operations.session.check_delta_session`), not as a raw error.
 """
 
 from __future__ import annotations
@@ -13,7 +22,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from pyspark.sql import types as T
+
+from sparkforge.errors import TableOperationError
 from sparkforge.table_operations.conflicts import retry_on_conflict
+from sparkforge.table_operations.creation import create_table_if_not_exists, table_exists
+from sparkforge.table_operations.session import check_delta_session, missing_delta_error
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -53,10 +67,62 @@ def _write(
         writer = writer.options(**options)
     if partition_by:
         writer = writer.partitionBy(*partition_by)
-    if table.path is not None:
-        writer.save(table.path)
-    else:
-        writer.saveAsTable(table.fqn)
+    try:
+        if table.path is not None:
+            writer.save(table.path)
+        else:
+            writer.saveAsTable(table.fqn)
+    except Exception as exc:
+        missing = missing_delta_error(exc)
+        if missing is not None:
+            raise missing from exc
+        raise
+
+
+def _nullable_field(field: T.StructField) -> T.StructField:
+    return T.StructField(field.name, _nullable(field.dataType), True, field.metadata)
+
+
+def _nullable(data_type: T.DataType) -> T.DataType:
+    """Return ``data_type`` with every field and element nullable, as a CTAS makes it."""
+    if isinstance(data_type, T.StructType):
+        return T.StructType([_nullable_field(field) for field in data_type.fields])
+    if isinstance(data_type, T.ArrayType):
+        return T.ArrayType(_nullable(data_type.elementType), True)
+    if isinstance(data_type, T.MapType):
+        return T.MapType(_nullable(data_type.keyType), _nullable(data_type.valueType), True)
+    return data_type
+
+
+def _create_if_absent(
+    df: DataFrame,
+    table: TableRef,
+    *,
+    partition_by: Sequence[str],
+    max_attempts: int,
+    backoff_secs: float,
+    sleep: Callable[[float], None],
+) -> None:
+    spark = df.sparkSession
+    try:
+        if table_exists(spark, table):
+            return
+    except TableOperationError as exc:
+        missing = missing_delta_error(exc)
+        if missing is None:
+            raise
+        raise missing from exc
+    # Before a schema or a directory is made for it: a session without Delta says so.
+    check_delta_session(spark)
+    create_table_if_not_exists(
+        spark,
+        table,
+        T.StructType([_nullable_field(field) for field in df.schema.fields]),
+        partition_by=partition_by,
+        max_attempts=max_attempts,
+        backoff_secs=backoff_secs,
+        sleep=sleep,
+    )
 
 
 def append(
@@ -66,31 +132,41 @@ def append(
     transaction: Transaction | None = None,
     marker: str | None = None,
     options: Mapping[str, str] | None = None,
+    partition_by: Sequence[str] = (),
     max_attempts: int = 5,
     backoff_secs: float = 0.2,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Append ``df`` to ``table`` in one Delta commit, retrying on commit conflicts.
 
+    An absent table is first created (``create if not exists``, in a commit of its own) with
+    ``df``'s columns, all nullable, and ``partition_by``; the append is then a commit of its
+    own that carries ``marker`` and ``transaction``. Concurrent appenders creating the same
+    table are survived.
+
     Parameters
     ----------
     df
         The rows to append.
     table
-        The target table (created by the append if absent, with ``df``'s schema).
+        The target table.
     transaction
         Makes the append idempotent: Delta skips it if this identifier was committed.
     marker
         Stored as the commit's ``userMetadata``; :func:`find_commit` finds the commit by it.
     options
         More Delta writer options (e.g. ``compression``).
+    partition_by
+        Partition columns of the table, used when the append creates it.
     max_attempts, backoff_secs, sleep
-        Conflict retries, see :func:`retry_on_conflict`.
+        Conflict retries, see :func:`retry_on_conflict`, and how often to look again for a
+        table a concurrent creator is still committing.
 
     Raises
     ------
     TableOperationError
-        When the append failed (the Spark or Delta error is chained).
+        ``DELTA_NOT_CONFIGURED`` when the session cannot use Delta; otherwise when the append
+        failed (the Spark or Delta error is chained).
     """
     opts = dict(options or {})
     if transaction is not None:
@@ -98,6 +174,14 @@ def append(
         opts["txnVersion"] = str(transaction.version)
     if marker is not None:
         opts["userMetadata"] = marker
+    _create_if_absent(
+        df,
+        table,
+        partition_by=partition_by,
+        max_attempts=max_attempts,
+        backoff_secs=backoff_secs,
+        sleep=sleep,
+    )
     retry_on_conflict(
         lambda: _write(df, table, mode="append", options=opts, partition_by=()),
         name="append",

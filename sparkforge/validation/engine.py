@@ -9,7 +9,6 @@ rules there are.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from sparkforge.models import RuleResult
 from sparkforge.models.rates import validation_rate
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from types import TracebackType
 
     from pyspark.sql import Column, DataFrame

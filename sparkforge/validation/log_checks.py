@@ -187,7 +187,7 @@ def _check(name: str, column: str, description: str, fails: Column) -> tuple[Nam
 
 
 def _log_checks() -> list[tuple[NamedRule, str]]:
-    """The checks, in report order: each a rule that a well-formed log row passes."""
+    """Return the checks in report order, each a rule that a well-formed log row passes."""
     from sparkforge.writer.models import REQUIRED_COLUMNS
 
     col = F.col

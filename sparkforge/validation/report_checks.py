@@ -13,8 +13,9 @@ import math
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from sparkforge.errors import Problem, ProblemCollector
+from sparkforge.errors import ProblemCollector
 from sparkforge.models import (
     RATE_TOLERANCE,
     ErrorInfo,
@@ -30,6 +31,9 @@ from sparkforge.models import (
     validation_rate,
 )
 
+if TYPE_CHECKING:
+    from sparkforge.errors import Problem
+
 __all__ = ["MAX_BIGINT", "MAX_RUN_ID_LENGTH", "report_problems"]
 
 #: The largest count a BIGINT column holds.
@@ -41,7 +45,14 @@ MAX_RUN_ID_LENGTH = 256
 _MIN_INSTANT = datetime(1677, 9, 22, tzinfo=timezone.utc)
 _MAX_INSTANT = datetime(2262, 4, 11, tzinfo=timezone.utc)
 _STEP_STATUSES = frozenset(StepStatus)
-_COUNTS = ("input_rows", "output_rows", "rows_written", "valid_rows", "invalid_rows", "filtered_rows")
+_COUNTS = (
+    "input_rows",
+    "output_rows",
+    "rows_written",
+    "valid_rows",
+    "invalid_rows",
+    "filtered_rows",
+)
 
 
 def _value(member: object) -> str:
@@ -246,7 +257,7 @@ class _Checker(ProblemCollector):
         start_ok: bool,
         end_ok: bool,
     ) -> None:
-        """The step's instants (those found valid): in order, and within the run's."""
+        """Check the step's valid instants: in order, and within the run's."""
         if start_ok and end_ok and _in_utc(step.ended_at) < _in_utc(step.started_at):
             self.add(f"{path}.ended_at", "is before started_at")
         if start_ok and run_window is not None and _in_utc(step.started_at) < run_window[0]:
@@ -263,7 +274,7 @@ class _Checker(ProblemCollector):
         bad: set[str],
         failed_per_rule: list[int] | None,
     ) -> None:
-        """The cross-field facts of a correctly measured step, over the values found valid."""
+        """Check the facts of a correctly measured step, over the values found valid."""
         valid, invalid = counts["valid_rows"], counts["invalid_rows"]
         output, input_rows = counts["output_rows"], counts["input_rows"]
         rate = step.validation_rate

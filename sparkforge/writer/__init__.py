@@ -14,9 +14,10 @@ migration guide).
 
 from __future__ import annotations
 
-import sys
+import threading
 import warnings
 
+from sparkforge.validation import check_log_quality, schema_problems
 from sparkforge.writer.config import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_COMMIT_ATTEMPTS,
@@ -30,14 +31,14 @@ from sparkforge.writer.config import (
     WriteMode,
     WriterConfig,
 )
-from sparkforge.writer.core import Clock, LogWriter, check_log_quality, schema_problems
+from sparkforge.writer.core import Clock, LogWriter
 from sparkforge.writer.exceptions import (
     WriterConfigurationError,
     WriterError,
     WriterTableError,
     WriterValidationError,
 )
-from sparkforge.writer.legacy import MigrationResult, migrate_legacy_table
+from sparkforge.writer.migration import MigrationResult, migrate_legacy_table
 from sparkforge.writer.models import (
     LOG_COLUMNS,
     LOG_SCHEMA,
@@ -95,6 +96,14 @@ _DEPRECATED_NAMES: dict[str, str] = {
     "MinimalLogRow": "sparkforge.writer.LogRow",
     "flatten_report_min": "sparkforge.writer.rows_from_report",
 }
+# flatten_report_min warns when called, so getting it is silent (one warning per use).
+_WARN_WHEN_CALLED = frozenset({"flatten_report_min"})
+# The deprecated names that have warned in this process. Each warns on its first use only,
+# as the default warning filter shows a warning once: that also makes
+# ``from sparkforge.writer import NAME`` warn once, although importlib looks the name up
+# twice (``hasattr`` to decide whether it is a submodule, then the import itself).
+_WARNED: set[str] = set()
+_WARNED_LOCK = threading.Lock()
 
 
 def __getattr__(name: str) -> object:
@@ -103,16 +112,18 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from sparkforge.writer import legacy
 
-    # flatten_report_min warns when called, so importing it is silent (one warning per use).
-    # ``from sparkforge.writer import NAME`` first probes the name with hasattr() inside
-    # importlib, then fetches it: only the fetch warns, so the import warns once.
-    probing = sys._getframe(1).f_code.co_name == "_handle_fromlist"
-    if name != "flatten_report_min" and not probing:
-        warnings.warn(
-            f"sparkforge.writer.{name} is deprecated; use {replacement}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+    with _WARNED_LOCK:
+        first_use = name not in _WARNED and name not in _WARN_WHEN_CALLED
+        if first_use:
+            # stacklevel=2 names the user's line, also inside ``from ... import``: CPython's
+            # warnings module skips importlib's frames when it counts levels.
+            warnings.warn(
+                f"sparkforge.writer.{name} is deprecated; use {replacement}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            # Only after the warning: under an "error" filter the next use raises again.
+            _WARNED.add(name)
     return getattr(legacy, name)
 
 

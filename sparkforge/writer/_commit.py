@@ -128,7 +128,10 @@ def classify(commits: Sequence[ops.Commit], marker: str) -> Found | None:
 
     Examples
     --------
-    >>> c = ops.Commit(version=4, operation="WRITE", num_output_rows=3, user_metadata="m#1")
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    >>> c = ops.Commit(version=4, operation="WRITE", num_output_rows=3, user_metadata="m#1",
+    ...                timestamp=at)
     >>> classify([c], "m#1").outcome.value, classify([c], "m#2").outcome.value
     ('written', 'skipped')
     >>> classify([c], "x#1") is None
@@ -154,7 +157,8 @@ def plan_batches(runs: Sequence[PreparedRun], batch_size: int) -> list[list[Prep
 
     Examples
     --------
-    >>> runs = [PreparedRun(str(i), [{}] * n) for i, n in enumerate([2, 2, 5, 1])]  # type: ignore[list-item]
+    >>> sizes = [2, 2, 5, 1]
+    >>> runs = [PreparedRun(str(i), [{}] * n) for i, n in enumerate(sizes)]  # type: ignore
     >>> [[r.run_id for r in b] for b in plan_batches(runs, 4)]
     [['0', '1'], ['2'], ['3']]
     """
@@ -206,8 +210,7 @@ class Progress:
     skipped: list[str] = field(default_factory=list)
     unconfirmed: list[str] = field(default_factory=list)
     versions: list[int] = field(default_factory=list)
-    rows: int = 0
-    unknown_row_counts: int = 0
+    commit_rows: list[int | None] = field(default_factory=list)
 
     def record(self, run_ids: Sequence[str], found: Found) -> None:
         """Add one batch's outcome."""
@@ -220,10 +223,7 @@ class Progress:
         self.written.extend(run_ids)
         if found.version is not None:
             self.versions.append(found.version)
-        if found.rows is None:
-            self.unknown_row_counts += 1
-        else:
-            self.rows += found.rows
+            self.commit_rows.append(found.rows)
 
     def result(self, duration_secs: float, *, error: WriterError | None = None) -> WriteResult:
         """Return the call's result."""
@@ -232,7 +232,8 @@ class Progress:
             written_run_ids=tuple(self.written),
             skipped_run_ids=tuple(self.skipped),
             unconfirmed_run_ids=tuple(self.unconfirmed),
-            rows_written=self.rows if self.unknown_row_counts == 0 else None,
+            rows_written=sum(rows for rows in self.commit_rows if rows is not None),
+            commit_rows_written=tuple(self.commit_rows),
             table_versions=tuple(self.versions),
             duration_secs=duration_secs,
             error=error,
@@ -369,7 +370,9 @@ class CommitEngine:
         )
 
     def _unconfirmed(self, run_ids: Sequence[str], reason: str) -> WriterTableError:
-        shown = ", ".join(run_ids[:20]) + (f" and {len(run_ids) - 20} more" if len(run_ids) > 20 else "")
+        shown = ", ".join(run_ids[:20]) + (
+            f" and {len(run_ids) - 20} more" if len(run_ids) > 20 else ""
+        )
         error = WriterTableError(
             "WRITER_COMMIT_UNCONFIRMED",
             {

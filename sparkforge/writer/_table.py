@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sparkforge import table_operations as ops
-from sparkforge.errors import Problem, SparkForgeError, TableOperationError
-from sparkforge.validation import schema_problems
+from sparkforge.errors import Problem, TableOperationError
+from sparkforge.table_operations.session import check_delta_session
+from sparkforge.validation import not_a_log_reason, schema_problems
 from sparkforge.writer.exceptions import WriterTableError
-from sparkforge.writer.models import LOG_COLUMNS, LOG_SCHEMA
+from sparkforge.writer.models import LOG_SCHEMA
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
     from pyspark.sql.types import StructType
 
+    from sparkforge.errors import SparkForgeError
     from sparkforge.logging import PipelineLogger
     from sparkforge.writer.config import WriterConfig
 
@@ -65,15 +67,14 @@ def as_writer_error(exc: SparkForgeError) -> WriterTableError:
 
 def log_table_problems(table: str, actual: StructType) -> WriterTableError | None:
     """Return why a table with schema ``actual`` cannot hold the log, or None when it can."""
-    if not set(actual.fieldNames()) & set(LOG_COLUMNS):
-        shown = ", ".join(actual.fieldNames()[:8]) or "no columns"
-        return WriterTableError(
-            "WRITER_NOT_A_LOG",
-            {"table": table, "reason": f"it has none of the log's columns (it has {shown})"},
-        )
+    reason = not_a_log_reason(actual)
+    if reason is not None:
+        return WriterTableError("WRITER_NOT_A_LOG", {"table": table, "reason": reason})
     problems = schema_problems(actual)
     if problems:
-        return WriterTableError("TABLE_SCHEMA_MISMATCH", {"table": table, "reason": "; ".join(problems)})
+        return WriterTableError(
+            "TABLE_SCHEMA_MISMATCH", {"table": table, "reason": "; ".join(problems)}
+        )
     return None
 
 
@@ -125,7 +126,7 @@ class LogTable:
         config = self._config
         try:
             if not self.checked:
-                ops.check_delta_session(self._spark)
+                check_delta_session(self._spark)
             exists = ops.table_exists(self._spark, self._table)
             if exists and self.checked:
                 return False

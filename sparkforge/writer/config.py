@@ -1,7 +1,10 @@
 """How a :class:`~sparkforge.writer.LogWriter` writes: :class:`WriterConfig` and its enums.
 
-A config is frozen and validated when built: an invalid value raises
-:class:`~sparkforge.writer.exceptions.WriterConfigurationError` naming the option.
+A config is frozen and validated when built: every invalid value is collected, then one
+:class:`~sparkforge.writer.exceptions.WriterConfigurationError` names each option at fault
+and echoes its value. Enumerated options take the enum or its value as a plain string
+(``write_mode="overwrite"``) and store the enum member. :class:`WriteMode` is
+:class:`sparkforge.models.WriteMode`, the one write-mode type of sparkforge.
 """
 
 from __future__ import annotations
@@ -11,43 +14,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Literal, NoReturn
+from typing import Literal, TypeVar
 
-from sparkforge.errors import SparkForgeError, TableOperationError
+from sparkforge.errors import ProblemCollector, SparkForgeError, TableOperationError
+from sparkforge.models import WriteMode, WriteModeName
 from sparkforge.table_operations import TableRef, validate_identifier, validate_properties
 from sparkforge.writer.exceptions import WriterConfigurationError
 
 __all__ = [
     "Compression",
+    "CompressionName",
     "Deduplication",
+    "DeduplicationName",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_MAX_COMMIT_ATTEMPTS",
     "DEFAULT_PARTITION_COLUMNS",
     "DEFAULT_TABLE_NAME_PATTERN",
     "DEFAULT_TABLE_PROPERTIES",
     "FailurePolicy",
+    "FailurePolicyName",
     "PARTITIONABLE_COLUMNS",
     "SCHEMA_VERSION_PROPERTY",
     "WriteMode",
+    "WriteModeName",
     "WriterConfig",
 ]
 
-#: Parquet codecs the log's data files may use (``lz4_raw``, not Hadoop's ``lz4`` framing, which
-#: other Parquet readers cannot decode).
-Compression = Literal["snappy", "zstd", "gzip", "lz4_raw", "uncompressed"]
-_COMPRESSIONS: tuple[str, ...] = ("snappy", "zstd", "gzip", "lz4_raw", "uncompressed")
-
-#: How a write recognises runs already in the log.
-#:
-#: - ``"transaction"``: each commit carries a Delta transaction identifier derived from its
-#:   runs; Delta skips a commit whose identifier it already holds, atomically, even across
-#:   processes. A retry of the same call is caught; a run resent in a different grouping
-#:   (first in a ``write_reports`` batch, then alone) is not.
-#: - ``"scan"``: ``"transaction"`` plus a look-up of the run ids in the table before writing
-#:   (one read): catches every resent run, whatever call first wrote it.
-#: - ``"none"``: plain appends; a retried run is logged twice. The cheapest write.
-Deduplication = Literal["transaction", "scan", "none"]
-_DEDUPLICATIONS: tuple[str, ...] = ("transaction", "scan", "none")
+_E = TypeVar("_E", bound=Enum)
 
 #: Partition the log by the UTC date of the run's start: reads by time range prune files.
 DEFAULT_PARTITION_COLUMNS: tuple[str, ...] = ("run_date",)
@@ -84,19 +77,50 @@ _MAX_BATCH_SIZE = 10_000_000
 _MAX_COMMIT_ATTEMPTS = 50
 
 
-class WriteMode(str, Enum):
-    """What a write does to the rows already in the log."""
-
-    APPEND = "append"
-    """Add the new rows (the log grows run after run)."""
-    OVERWRITE = "overwrite"
-    """Replace the table's rows with those of this call (a Delta overwrite: history is kept)."""
+class _OptionEnum(str, Enum):
+    """A ``str`` enum of option values that prints as its value."""
 
     def __str__(self) -> str:
         return str(self.value)
 
 
-class FailurePolicy(str, Enum):
+class Compression(_OptionEnum):
+    """Parquet codecs the log's data files may use.
+
+    ``lz4_raw``, not Hadoop's ``lz4`` framing, which other Parquet readers cannot decode.
+    """
+
+    SNAPPY = "snappy"
+    ZSTD = "zstd"
+    GZIP = "gzip"
+    LZ4_RAW = "lz4_raw"
+    UNCOMPRESSED = "uncompressed"
+
+
+#: The values of :class:`Compression`, for options given as plain strings.
+CompressionName = Literal["snappy", "zstd", "gzip", "lz4_raw", "uncompressed"]
+
+
+class Deduplication(_OptionEnum):
+    """How a write recognises runs already in the log."""
+
+    TRANSACTION = "transaction"
+    """Each commit carries a Delta transaction identifier derived from its runs; Delta skips a
+    commit whose identifier it already holds, atomically, even across processes. A retry of
+    the same call is caught; a run resent in a different grouping (first in a
+    ``write_reports`` batch, then alone) is not."""
+    SCAN = "scan"
+    """``"transaction"`` plus a look-up of the run ids in the table before writing (one
+    read): catches every resent run, whatever call first wrote it."""
+    NONE = "none"
+    """Plain appends; a retried run is logged twice. The cheapest write."""
+
+
+#: The values of :class:`Deduplication`, for options given as plain strings.
+DeduplicationName = Literal["transaction", "scan", "none"]
+
+
+class FailurePolicy(_OptionEnum):
     """What a failed write does."""
 
     RAISE = "raise"
@@ -104,44 +128,84 @@ class FailurePolicy(str, Enum):
     WARN = "warn"
     """Log a warning and return a result whose ``error`` says what failed."""
 
-    def __str__(self) -> str:
-        return str(self.value)
+
+#: The values of :class:`FailurePolicy`, for options given as plain strings.
+FailurePolicyName = Literal["raise", "warn"]
 
 
-def _invalid(option: str, reason: str) -> NoReturn:
-    raise WriterConfigurationError("WRITER_CONFIG_INVALID", {"option": option, "reason": reason})
+def _reason(exc: SparkForgeError) -> str:
+    """Return the reason of an identifier error, without its code and template."""
+    reason = exc.params.get("reason")
+    return reason if reason is not None else exc.message
 
 
-def _check_bool(option: str, value: object) -> None:
-    if not isinstance(value, bool):
-        _invalid(option, f"expected True or False, got {value!r}")
+def _dotted_hint(option: str, value: object) -> str:
+    """Say how to give a dotted name (``ops.runs``) as separate options."""
+    if not isinstance(value, str) or "." not in value:
+        return ""
+    parts = value.split(".")
+    if option == "table_name" and len(parts) == 2:
+        return f"; give the schema as table_schema={parts[0]!r} and table_name={parts[1]!r}"
+    if option == "table_name" and len(parts) == 3:
+        return (
+            f"; give table_catalog={parts[0]!r}, table_schema={parts[1]!r} and "
+            f"table_name={parts[2]!r}"
+        )
+    if option == "table_schema" and len(parts) == 2:
+        return f"; give the catalog as table_catalog={parts[0]!r} and table_schema={parts[1]!r}"
+    return ""
 
 
-def _check_int(option: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        _invalid(option, f"expected an integer in {low}..{high}, got {value!r}")
+class _Checks(ProblemCollector):
+    """The problems of one WriterConfig, each under the option it is about."""
 
+    __slots__ = ()
 
-def _check_name(option: str, value: object, kind: str) -> None:
-    try:
-        validate_identifier(value, kind=kind)
-    except SparkForgeError as exc:
-        _invalid(option, exc.message)
+    def boolean(self, option: str, value: object) -> None:
+        if not isinstance(value, bool):
+            self.add(option, f"expected True or False, got {value!r}")
+
+    def integer(self, option: str, value: object, low: int, high: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.add(option, f"expected an integer in {low}..{high}, got {value!r}")
+
+    def member(self, option: str, value: object, enum_type: type[_E]) -> _E | None:
+        if isinstance(value, enum_type):
+            return value
+        try:
+            return enum_type(value)
+        except (ValueError, TypeError):
+            allowed = ", ".join(repr(m.value) for m in enum_type)
+            self.add(option, f"expected one of {allowed}, got {value!r}")
+            return None
+
+    def name(self, option: str, value: object, kind: str) -> bool:
+        try:
+            validate_identifier(value, kind=kind)
+        except SparkForgeError as exc:
+            reason = f"{value!r} is not a valid {kind} name: {_reason(exc)}"
+            self.add(option, reason + _dotted_hint(option, value))
+            return False
+        return True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WriterConfig:
     """Where and how the run log is written.
 
-    Give either ``table_schema`` and ``table_name`` (a catalog table) or ``table_path`` (a
-    path-based Delta table).
+    Give either ``table_schema`` and ``table_name`` (a catalog table, optionally in
+    ``table_catalog``) or ``table_path`` (a path-based Delta table).
 
     Parameters
     ----------
+    table_catalog
+        The catalog of the log table (Unity Catalog, ``spark_catalog`` ...); None for the
+        session's current catalog.
     table_schema
         The catalog schema (database) of the log table; created if absent.
     table_name
-        The log table's name (see ``table_name_pattern``).
+        The log table's name (see ``table_name_pattern``), without its schema: a dotted
+        ``"ops.runs"`` is refused with a hint to give ``table_schema="ops"``.
     table_path
         Instead of a catalog table: the storage path of a path-based Delta table.
     table_name_pattern
@@ -161,7 +225,7 @@ class WriterConfig:
         Most log rows per Delta commit in :meth:`~sparkforge.writer.LogWriter.write_reports`;
         a run's rows always land in one commit.
     compression
-        Parquet codec of the data files written.
+        Parquet codec of the data files written (see :class:`Compression`).
     enable_performance_monitoring
         Measure each write's duration and the driver's peak memory growth (sampled by a
         background thread) into :meth:`~sparkforge.writer.LogWriter.get_performance_metrics`.
@@ -172,14 +236,15 @@ class WriterConfig:
     on_failure
         Raise on a failed write, or log a warning and return a failed result.
     deduplication
-        How already-logged runs are recognised (see :data:`Deduplication`).
+        How already-logged runs are recognised (see :class:`Deduplication`).
+        ``deduplication="scan"`` cannot go with ``write_mode="overwrite"``.
     max_commit_attempts
         Attempts per commit while concurrent writers conflict.
 
     Raises
     ------
     WriterConfigurationError
-        ``WRITER_CONFIG_INVALID``, naming the option, for any invalid value.
+        ``WRITER_CONFIG_INVALID``, naming every option at fault and echoing its value.
 
     Examples
     --------
@@ -189,125 +254,177 @@ class WriterConfig:
     >>> WriterConfig(table_schema="ops", table_name="run_log", environment="dev",
     ...     table_name_pattern="{table_name}_{environment}").table.fqn
     'ops.run_log_dev'
+    >>> WriterConfig(table_schema="ops", table_name="run_log", write_mode="overwrite").write_mode
+    <WriteMode.OVERWRITE: 'overwrite'>
     """
 
+    table_catalog: str | None = None
     table_schema: str | None = None
     table_name: str | None = None
     table_path: str | None = None
     table_name_pattern: str = DEFAULT_TABLE_NAME_PATTERN
     environment: str | None = None
-    write_mode: WriteMode = WriteMode.APPEND
+    write_mode: WriteMode | WriteModeName = WriteMode.APPEND
     partition_columns: tuple[str, ...] = DEFAULT_PARTITION_COLUMNS
     table_properties: Mapping[str, str] = field(default_factory=dict, hash=False)
     batch_size: int = DEFAULT_BATCH_SIZE
-    compression: Compression = "snappy"
+    compression: Compression | CompressionName = Compression.SNAPPY
     enable_performance_monitoring: bool = True
     enable_data_quality_checks: bool = True
-    on_failure: FailurePolicy = FailurePolicy.RAISE
-    deduplication: Deduplication = "transaction"
+    on_failure: FailurePolicy | FailurePolicyName = FailurePolicy.RAISE
+    deduplication: Deduplication | DeduplicationName = Deduplication.TRANSACTION
     max_commit_attempts: int = DEFAULT_MAX_COMMIT_ATTEMPTS
 
     def __post_init__(self) -> None:
+        checks = _Checks()
+        environment_ok = self._check_environment(checks)
+        self._check_target(checks, environment_ok=environment_ok)
+        write_mode = self._coerce(checks, "write_mode", WriteMode)
+        self._coerce(checks, "compression", Compression)
+        self._coerce(checks, "on_failure", FailurePolicy)
+        deduplication = self._coerce(checks, "deduplication", Deduplication)
+        if write_mode is WriteMode.OVERWRITE and deduplication is Deduplication.SCAN:
+            checks.add(
+                "write_mode, deduplication",
+                "write_mode='overwrite' cannot go with deduplication='scan': the scan drops "
+                "runs already in the log from the batch while an overwrite replaces the log, "
+                "so together they would delete those runs; use deduplication='transaction' "
+                "or 'none' with an overwrite",
+            )
+        self._check_partitions(checks)
+        self._check_properties(checks)
+        checks.integer("batch_size", self.batch_size, 1, _MAX_BATCH_SIZE)
+        checks.integer("max_commit_attempts", self.max_commit_attempts, 1, _MAX_COMMIT_ATTEMPTS)
+        checks.boolean("enable_performance_monitoring", self.enable_performance_monitoring)
+        checks.boolean("enable_data_quality_checks", self.enable_data_quality_checks)
+        checks.raise_config_error(WriterConfigurationError, code="WRITER_CONFIG_INVALID")
+
+    def _coerce(self, checks: _Checks, option: str, enum_type: type[_E]) -> _E | None:
+        member = checks.member(option, getattr(self, option), enum_type)
+        if member is not None:
+            object.__setattr__(self, option, member)
+        return member
+
+    def _check_environment(self, checks: _Checks) -> bool:
         environment: object = self.environment
-        if environment is not None:
-            if not isinstance(environment, str) or not environment.strip():
-                _invalid("environment", f"expected a non-empty string, got {environment!r}")
-            try:
-                environment.encode("utf-8")
-            except UnicodeEncodeError:
-                _invalid("environment", "is not valid Unicode (it holds a lone surrogate)")
-        self._check_target()
-        self._coerce_enum("write_mode", WriteMode)
-        self._coerce_enum("on_failure", FailurePolicy)
-        self._check_partitions()
-        self._check_properties()
-        _check_int("batch_size", self.batch_size, 1, _MAX_BATCH_SIZE)
-        _check_int("max_commit_attempts", self.max_commit_attempts, 1, _MAX_COMMIT_ATTEMPTS)
-        if self.compression not in _COMPRESSIONS:
-            _invalid("compression", f"expected one of {', '.join(_COMPRESSIONS)}")
-        if self.deduplication not in _DEDUPLICATIONS:
-            _invalid("deduplication", f"expected one of {', '.join(_DEDUPLICATIONS)}")
-        _check_bool("enable_performance_monitoring", self.enable_performance_monitoring)
-        _check_bool("enable_data_quality_checks", self.enable_data_quality_checks)
-
-    def _coerce_enum(self, option: str, enum_type: type[Enum]) -> None:
-        value = getattr(self, option)
+        if environment is None:
+            return True
+        if not isinstance(environment, str) or not environment.strip():
+            checks.add("environment", f"expected a non-empty string, got {environment!r}")
+            return False
         try:
-            object.__setattr__(self, option, enum_type(value))
-        except ValueError:
-            allowed = ", ".join(str(m.value) for m in enum_type)
-            _invalid(option, f"expected one of {allowed}, got {value!r}")
+            environment.encode("utf-8")
+        except UnicodeEncodeError:
+            checks.add(
+                "environment",
+                f"{environment!r} is not valid Unicode (it holds a lone surrogate)",
+            )
+            return False
+        return True
 
-    def _check_target(self) -> None:
-        by_name = self.table_name is not None or self.table_schema is not None
+    def _check_target(self, checks: _Checks, *, environment_ok: bool) -> None:
+        by_name = any(
+            value is not None for value in (self.table_catalog, self.table_schema, self.table_name)
+        )
         if by_name and self.table_path is not None:
-            _invalid("table_path", "give either table_path or table_schema + table_name, not both")
+            checks.add(
+                "table_path",
+                f"give either table_path or table_schema + table_name, not both (got "
+                f"table_path={self.table_path!r}, table_schema={self.table_schema!r}, "
+                f"table_name={self.table_name!r})",
+            )
+            return
         if self.table_path is not None:
             try:
                 TableRef.at_path(self.table_path)
             except SparkForgeError as exc:
-                _invalid("table_path", exc.message)
+                checks.add("table_path", f"{self.table_path!r} is not usable: {_reason(exc)}")
             if self.table_name_pattern != DEFAULT_TABLE_NAME_PATTERN:
-                _invalid("table_name_pattern", "applies to catalog tables, not to table_path")
+                checks.add(
+                    "table_name_pattern",
+                    f"applies to catalog tables, not to table_path (got "
+                    f"{self.table_name_pattern!r})",
+                )
             return
         if self.table_name is None or self.table_schema is None:
             missing = "table_name" if self.table_name is None else "table_schema"
-            _invalid(missing, "give table_schema and table_name, or table_path")
-        _check_name("table_schema", self.table_schema, "schema")
-        _check_name("table_name", self.table_name, "table")
-        self._check_pattern()
+            checks.add(missing, "give table_schema and table_name, or table_path (got None)")
+            return
+        checks.name("table_schema", self.table_schema, "schema")
+        if self.table_catalog is not None:
+            checks.name("table_catalog", self.table_catalog, "catalog")
+        # The pattern is checked on a valid name only: a bad name must not read as a bad pattern.
+        if checks.name("table_name", self.table_name, "table") and environment_ok:
+            self._check_pattern(checks)
 
-    def _check_pattern(self) -> None:
-        pattern = self.table_name_pattern
+    def _check_pattern(self, checks: _Checks) -> None:
+        pattern: object = self.table_name_pattern
+        option = "table_name_pattern"
         if not isinstance(pattern, str):
-            _invalid("table_name_pattern", f"expected a string, got {pattern!r}")
+            checks.add(option, f"expected a string, got {pattern!r}")
+            return
         try:
             parsed = list(string.Formatter().parse(pattern))
         except ValueError as exc:
-            _invalid("table_name_pattern", f"not a valid pattern: {exc}")
+            checks.add(option, f"{pattern!r} is not a valid pattern: {exc}")
+            return
         # "{}" has the name "" (format() would raise IndexError); a spec or conversion such as
         # "{table_name:x}" makes format() raise ValueError: bare placeholders only.
         fields = {name for _, name, _, _ in parsed if name is not None}
         if any(name is not None and (spec or conv) for _, name, spec, conv in parsed):
-            _invalid("table_name_pattern", "placeholders take no format spec or conversion")
-        if "table_name" not in fields:
-            _invalid("table_name_pattern", "must contain {table_name}")
-        unknown = fields - _PATTERN_FIELDS
-        if unknown:
-            _invalid("table_name_pattern", f"unknown placeholders {sorted(unknown)}")
-        if "environment" in fields and self.environment is None:
-            _invalid("environment", "table_name_pattern uses {environment}, so set environment")
-        _check_name("table_name_pattern", self.resolved_table_name, "table")
+            checks.add(option, f"placeholders take no format spec or conversion (got {pattern!r})")
+        elif "table_name" not in fields:
+            checks.add(option, f"must contain {{table_name}} (got {pattern!r})")
+        elif fields - _PATTERN_FIELDS:
+            unknown = sorted(fields - _PATTERN_FIELDS)
+            checks.add(option, f"unknown placeholders {unknown} in {pattern!r}")
+        elif "environment" in fields and self.environment is None:
+            checks.add(
+                "environment",
+                f"table_name_pattern {pattern!r} uses {{environment}}, so set environment "
+                "(got None)",
+            )
+        else:
+            checks.name(option, self.resolved_table_name, "table")
 
-    def _check_partitions(self) -> None:
+    def _check_partitions(self, checks: _Checks) -> None:
         columns: object = self.partition_columns
+        if isinstance(columns, list):
+            columns = tuple(columns)
+            object.__setattr__(self, "partition_columns", columns)
         if not isinstance(columns, tuple):
-            if isinstance(columns, list):
-                columns = tuple(columns)
-                object.__setattr__(self, "partition_columns", columns)
-            else:
-                _invalid("partition_columns", f"expected a tuple of column names, got {columns!r}")
-        for column in columns:
-            if not isinstance(column, str) or column not in PARTITIONABLE_COLUMNS:
-                allowed = ", ".join(sorted(PARTITIONABLE_COLUMNS))
-                _invalid("partition_columns", f"{column!r} is not one of {allowed}")
-        if len(set(columns)) != len(columns):
-            _invalid("partition_columns", "a column is listed twice")
+            checks.add("partition_columns", f"expected a tuple of column names, got {columns!r}")
+            return
+        allowed = ", ".join(sorted(PARTITIONABLE_COLUMNS))
+        bad = [c for c in columns if not isinstance(c, str) or c not in PARTITIONABLE_COLUMNS]
+        for column in bad:
+            checks.add("partition_columns", f"{column!r} is not one of {allowed}")
+        if not bad and len(set(columns)) != len(columns):
+            checks.add("partition_columns", f"a column is listed twice in {columns!r}")
 
-    def _check_properties(self) -> None:
+    def _check_properties(self, checks: _Checks) -> None:
         properties: object = self.table_properties
+        option = "table_properties"
         if not isinstance(properties, Mapping):
-            _invalid("table_properties", f"expected a mapping, got {properties!r}")
+            checks.add(option, f"expected a mapping, got {properties!r}")
+            return
+        before = len(checks)
         for key, value in properties.items():
             if not isinstance(key, str) or not key.strip() or not isinstance(value, str):
-                _invalid("table_properties", f"expected string keys and values, got {key!r}")
-            if key == SCHEMA_VERSION_PROPERTY:
-                _invalid("table_properties", f"{key} is set by the writer, not by users")
+                checks.add(option, f"expected string keys and values, got {key!r}: {value!r}")
+            elif key == SCHEMA_VERSION_PROPERTY:
+                checks.add(option, f"{key} is set by the writer, not by users (got {value!r})")
+        if len(checks) > before:
+            return
         try:
             # What a migration can set as well as what a new table can be created with.
             validate_properties(properties)
         except TableOperationError as exc:
-            _invalid("table_properties", f"property {exc.params['name']!r}: {exc.params['reason']}")
+            name = exc.params.get("name", "")
+            checks.add(
+                option,
+                f"property {name!r} = {properties.get(name)!r}: {exc.params.get('reason', '')}",
+            )
         object.__setattr__(self, "table_properties", MappingProxyType(dict(properties)))
 
     @property
@@ -324,7 +441,9 @@ class WriterConfig:
         """The log table this config points at."""
         if self.table_path is not None:
             return TableRef.at_path(self.table_path)
-        return TableRef.named(str(self.table_schema), str(self.resolved_table_name))
+        return TableRef.named(
+            str(self.table_schema), str(self.resolved_table_name), catalog=self.table_catalog
+        )
 
     @property
     def effective_table_properties(self) -> dict[str, str]:

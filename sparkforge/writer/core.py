@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, overload
 
 from sparkforge.errors import SparkForgeError
@@ -19,7 +18,7 @@ from sparkforge.logging import PipelineLogger
 from sparkforge.models import utc_now
 from sparkforge.performance import MemoryProbe, OperationStats, Timer
 from sparkforge.table_operations import failure_reason
-from sparkforge.validation import check_log_quality
+from sparkforge.validation import check_log_quality, schema_problems  # noqa: F401  (re-exported until writer/__init__ is curated)
 from sparkforge.writer._commit import CommitEngine, Progress
 from sparkforge.writer._prepare import prepare_runs
 from sparkforge.writer._reading import log_filter
@@ -31,17 +30,18 @@ from sparkforge.writer.exceptions import (
     WriterTableError,
     WriterValidationError,
 )
-from sparkforge.writer.models import LOG_SCHEMA, DataQualityResult, WriterMetrics
+from sparkforge.writer.models import LOG_SCHEMA, WriterMetrics
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from datetime import datetime
 
     from pyspark.sql import DataFrame, SparkSession
 
     from sparkforge.models import ExecutionContext, PipelineReport
     from sparkforge.writer.legacy import LegacyLogWriter
     from sparkforge.writer.migration import MigrationResult
-    from sparkforge.writer.models import WriteResult
+    from sparkforge.writer.models import DataQualityResult, WriteResult
 
 __all__ = ["Clock", "LogWriter"]
 
@@ -99,12 +99,12 @@ class LogWriter:
     ) -> LogWriter: ...
 
     @overload
-    def __new__(
-        cls, spark: SparkSession, config: str, logs_table_name: str
-    ) -> LegacyLogWriter: ...
+    def __new__(cls, spark: SparkSession, config: str, logs_table_name: str) -> LegacyLogWriter: ...
 
-    def __new__(cls, spark: SparkSession, config: object, *args: object, **kwargs: object) -> LogWriter:
-        # The legacy form LogWriter(spark, "schema", "table") is served by its own class.
+    def __new__(
+        cls, spark: SparkSession, config: object, *args: object, **kwargs: object
+    ) -> LogWriter:
+        """Return a new writer (a ``LegacyLogWriter`` for the legacy positional form)."""
         if cls is LogWriter and isinstance(config, str):
             from sparkforge.writer.legacy import LegacyLogWriter
 
@@ -242,7 +242,7 @@ class LogWriter:
                 "WRITER_INPUT_INVALID",
                 {"subject": "reports", "problems": f"expected an iterable of reports ({exc})"},
             )
-            return self._finish(Progress(run_ids=()), Timer(), error, None)
+            return self._finish(Progress(run_ids=()), 0.0, error, None)
         return self._write(items, prefix=True)
 
     def _write(
@@ -270,16 +270,16 @@ class LogWriter:
                 {"runs": str(len(items)), "table": str(self.table), "reason": failure_reason(exc)},
             )
             error.__cause__ = exc
-        return self._finish(progress, timer, error, probe)
+        return self._finish(progress, timer.duration_secs, error, probe)
 
     def _finish(
         self,
         progress: Progress,
-        timer: Timer,
+        duration_secs: float,
         error: WriterError | None,
         probe: MemoryProbe | None,
     ) -> WriteResult:
-        result = progress.result(timer.duration_secs, error=error)
+        result = progress.result(duration_secs, error=error)
         self._account(result, probe)
         if error is not None:
             if self.config.on_failure == "raise":
@@ -292,15 +292,15 @@ class LogWriter:
         with self._lock:
             self._writes += 1
             self._failed_writes += 0 if result.success else 1
-            self._rows_written += result.rows_written or 0
+            self._rows_written += result.rows_written
             self._runs_written += len(result.written_run_ids)
             self._runs_skipped += len(result.skipped_run_ids)
             self._commits += result.commits
             if probe is not None:
                 self._stats.record(
-                    rows=result.rows_written or 0,
+                    rows=result.rows_written,
                     duration_secs=result.duration_secs,
-                    peak_memory_growth_bytes=probe.peak_python_rss_growth_bytes,
+                    peak_python_rss_growth_bytes=probe.peak_python_rss_growth_bytes,
                     failed=not result.success,
                 )
 
@@ -352,9 +352,7 @@ class LogWriter:
         WriterTableError
             If the table does not exist or cannot be read.
         """
-        condition = log_filter(
-            pipeline_name=pipeline_name, run_id=run_id, since=since, until=until
-        )
+        condition = log_filter(pipeline_name=pipeline_name, run_id=run_id, since=since, until=until)
         return self._read("read").where(condition)
 
     def _read(self, operation: str) -> DataFrame:
@@ -394,7 +392,7 @@ class LogWriter:
                 max_duration_secs=stats.max_duration_secs if enabled else None,
                 rows_per_sec=stats.rows_per_sec if enabled else None,
                 peak_python_rss_growth_bytes=(
-                    stats.max_peak_memory_growth_bytes if enabled else None
+                    stats.max_peak_python_rss_growth_bytes if enabled else None
                 ),
             )
 

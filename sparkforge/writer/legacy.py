@@ -1,59 +1,46 @@
-"""The deprecated single-file log writer API, and the migration of its table to schema v1.
+"""The deprecated legacy log writer API, kept so that code written against it keeps running.
 
-Code written against the legacy writer keeps running: :func:`flatten_report_min`,
-:data:`MinimalLogRow`, :data:`MIN_LOG_SCHEMA` and (through
-:class:`sparkforge.writer.LogWriter`) the legacy ``LogWriter(spark, schema, table)`` produce the
-rows they always did. Where the legacy code crashed on a malformed report dict, they raise
+:func:`flatten_report_min`, :data:`MinimalLogRow`, :data:`MIN_LOG_SCHEMA` and the legacy
+``LogWriter(spark, write_schema, logs_table_name)`` (served by :class:`LegacyLogWriter`)
+produce the rows they always did, and each use emits a ``DeprecationWarning`` naming its
+replacement. Where the legacy code crashed on a malformed report dict, they raise
 :class:`~sparkforge.writer.exceptions.WriterValidationError` listing every problem with its
-path (``silver.orders_clean.write.rows_written``), and nothing is written.
+path (``silver.orders_clean.write.rows_written``), and nothing is written. docs/legacy.md
+describes this API; :mod:`sparkforge.writer.migration` upgrades its table to schema v1.
 
-:func:`migrate_legacy_table` upgrades a legacy log table to :data:`~sparkforge.writer.LOG_SCHEMA`
-in place, in one Delta commit, keeping every row and the table's history.
+Nothing in sparkforge imports this module but ``sparkforge.writer`` (lazily, for the
+deprecated names) and ``LogWriter.__new__`` (for the legacy form).
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, TypedDict, cast
+from dataclasses import fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, cast
 
-from pyspark.sql import functions as F
 from pyspark.sql import types as T
-from pyspark.sql.window import Window
+from typing_extensions import override
 
 from sparkforge import table_operations as ops
-from sparkforge.errors import Problem, TableOperationError, render_problems
-from sparkforge.table_operations import TableRef
-from sparkforge.writer.config import (
-    DEFAULT_TABLE_PROPERTIES,
-    PARTITIONABLE_COLUMNS,
-    SCHEMA_VERSION_PROPERTY,
-)
+from sparkforge.errors import ProblemCollector, SparkForgeError
+from sparkforge.table_operations import TableRef, failure_reason
+from sparkforge.writer.core import LogWriter
 from sparkforge.writer.exceptions import (
     WriterConfigurationError,
     WriterTableError,
     WriterValidationError,
 )
-from sparkforge.writer.models import LOG_COLUMNS, LOG_SCHEMA
+from sparkforge.writer.migration import _LEGACY_LOG_SCHEMA, _has_v1_columns
+from sparkforge.writer.models import WriterMetrics
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
-__all__ = [
-    "flatten_report_min",
-    "legacy_run_id",
-    "LegacyLogWriter",
-    "migrate_legacy_table",
-    "MigrationResult",
-    "MIN_LOG_SCHEMA",
-    "MinimalLogRow",
-]
+__all__ = ["flatten_report_min", "LegacyLogWriter", "MIN_LOG_SCHEMA", "MinimalLogRow"]
 
 
 class MinimalLogRow(TypedDict):
@@ -83,34 +70,12 @@ class MinimalLogRow(TypedDict):
 
 
 #: The legacy log table's schema (deprecated: use :data:`sparkforge.writer.LOG_SCHEMA`).
-MIN_LOG_SCHEMA = T.StructType(
-    [
-        T.StructField("run_mode", T.StringType(), False),
-        T.StructField("run_started_at", T.TimestampType(), True),
-        T.StructField("run_ended_at", T.TimestampType(), True),
-        T.StructField("phase", T.StringType(), False),
-        T.StructField("step", T.StringType(), False),
-        T.StructField("start_time", T.TimestampType(), True),
-        T.StructField("end_time", T.TimestampType(), True),
-        T.StructField("table_fqn", T.StringType(), True),
-        T.StructField("write_mode", T.StringType(), True),
-        T.StructField("input_rows", T.IntegerType(), True),
-        T.StructField("output_rows", T.IntegerType(), True),
-        T.StructField("rows_written", T.IntegerType(), True),
-        T.StructField("valid_rows", T.IntegerType(), False),
-        T.StructField("invalid_rows", T.IntegerType(), False),
-        T.StructField("validation_rate", T.FloatType(), False),
-        T.StructField("previous_watermark", T.TimestampType(), True),
-        T.StructField("filtered_rows", T.IntegerType(), True),
-    ]
-)
+MIN_LOG_SCHEMA: T.StructType = _LEGACY_LOG_SCHEMA
 
 _MIN_COLUMNS: tuple[str, ...] = tuple(MIN_LOG_SCHEMA.fieldNames())
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _PHASES = ("bronze", "silver", "gold")
 _TIMESTAMP = T.TimestampType()
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROS_PER_DAY = 86_400_000_000
 _REPLACEMENT = (
     "LogWriter(spark, WriterConfig(table_schema=..., table_name=...)).write_report(report)"
 )
@@ -139,10 +104,10 @@ class _Flattener:
     """
 
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        self.problems = ProblemCollector()
 
     def fail(self, path: str, reason: str) -> None:
-        self.problems.append(Problem(path, reason))
+        self.problems.add(path, reason)
 
     def mapping(self, value: object, path: str) -> Mapping[str, object] | None:
         if isinstance(value, Mapping):
@@ -243,7 +208,8 @@ def _flatten_report_min(report: object) -> list[MinimalLogRow]:
     """Do the work of :func:`flatten_report_min`, without the deprecation warning."""
     check = _Flattener()
     if not isinstance(report, Mapping):
-        raise _invalid([Problem("report", f"expected a dict, got {_describe(report)}")])
+        check.fail("report", f"expected a dict, got {_describe(report)}")
+        raise _invalid(check.problems)
     blocks = [(phase, check.block(report, phase, "")) for phase in _PHASES]
     # The legacy code read the run block only while building a row.
     run: _Run = ("initial", None, None)
@@ -308,12 +274,11 @@ def _flatten_report_min(report: object) -> list[MinimalLogRow]:
     return rows
 
 
-def _invalid(problems: list[Problem]) -> WriterValidationError:
-    found = tuple(problems)
+def _invalid(problems: ProblemCollector) -> WriterValidationError:
     return WriterValidationError(
         "WRITER_INPUT_INVALID",
-        {"subject": "legacy report", "problems": render_problems(found)},
-        problems=found,
+        {"subject": "legacy report", "problems": problems.render()},
+        problems=problems.problems,
     )
 
 
@@ -370,23 +335,28 @@ def flatten_report_min(report: Mapping[str, object]) -> list[MinimalLogRow]:
 
 # --------------------------------------------------------------------------- legacy writer
 
-
-def _has_v1_columns(schema: T.StructType) -> bool:
-    return bool(set(schema.fieldNames()) & (set(LOG_COLUMNS) - set(_MIN_COLUMNS)))
-
-
-def _is_v1(schema: T.StructType) -> bool:
-    # Every v1 column with its type (nullability aside); later additions may follow.
-    found = {f.name: f.dataType.simpleString() for f in schema.fields}
-    return all(found.get(f.name) == f.dataType.simpleString() for f in LOG_SCHEMA.fields)
+_V1_ONLY = (
+    "this writer was built with the legacy LogWriter(spark, schema, table) form; build it "
+    "with LogWriter(spark, WriterConfig(...))"
+)
 
 
-class LegacyLogWriter:
-    """The legacy ``LogWriter(spark, write_schema, logs_table_name)``, behind ``LogWriter``.
+def _v1_only(method: str) -> WriterConfigurationError:
+    return WriterConfigurationError("WRITER_MODE_MISMATCH", {"method": method, "reason": _V1_ONLY})
+
+
+class LegacyLogWriter(LogWriter):
+    """The legacy ``LogWriter(spark, write_schema, logs_table_name)``.
+
+    ``LogWriter(spark, "schema", "table")`` returns one: it is a :class:`LogWriter` whose
+    table has the legacy schema :data:`MIN_LOG_SCHEMA`, with the legacy methods
+    :meth:`create_table`, :meth:`append` and :meth:`show`. The v1 methods (``write_report``,
+    ``write_reports``, ``read_logs``, ``validate_data_quality``, ``migrate_legacy_table``
+    and ``create_table()`` without a report) raise ``WRITER_MODE_MISMATCH``.
 
     .. deprecated:: 0.1.0
-        Use ``LogWriter(spark, WriterConfig(table_schema=..., table_name=...))``. The methods
-        here do not warn: :class:`sparkforge.writer.LogWriter` does, once per legacy call.
+        Use ``LogWriter(spark, WriterConfig(table_schema=..., table_name=...))``. Building
+        one, and each legacy method call, emits a ``DeprecationWarning``.
 
     Parameters
     ----------
@@ -399,19 +369,65 @@ class LegacyLogWriter:
     ------
     TableOperationError
         ``IDENTIFIER_INVALID`` for an unsafe schema or table name (before any Spark call).
+    WriterConfigurationError
+        ``WRITER_CONFIG_INVALID`` for other arguments than these three.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sparkforge.writer import LogWriter
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     writer = LogWriter(None, "analytics", "pipeline_logs")
+    >>> type(writer).__name__, isinstance(writer, LogWriter), str(writer.table)
+    ('LegacyLogWriter', True, 'analytics.pipeline_logs')
+    >>> str(caught[0].message).split(";")[0]
+    'LogWriter(spark, write_schema, logs_table_name) is deprecated'
     """
 
-    def __init__(self, spark: SparkSession, write_schema: str, logs_table_name: str) -> None:
+    def __init__(
+        self,
+        spark: SparkSession,
+        write_schema: str,
+        logs_table_name: str | None = None,
+        *extra: object,
+        **options: object,
+    ) -> None:
+        # LogWriter.__init__ is not called: it builds the v1 writer this class is not.
+        warnings.warn(
+            "LogWriter(spark, write_schema, logs_table_name) is deprecated; use "
+            "LogWriter(spark, WriterConfig(table_schema=..., table_name=...))",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if logs_table_name is None or extra or options:
+            given = 2 + (logs_table_name is not None) + len(extra) + len(options)
+            raise WriterConfigurationError(
+                "WRITER_CONFIG_INVALID",
+                {
+                    "option": "logs_table_name",
+                    "reason": "the legacy form takes exactly LogWriter(spark, write_schema, "
+                    f"logs_table_name); got {given} argument(s)",
+                },
+            )
         self.table = TableRef.named(write_schema, logs_table_name)
         self.spark = spark
         self.write_schema = write_schema
         self.logs_table_name = logs_table_name
         self.schema = MIN_LOG_SCHEMA
 
-    def create_table(self, initial_report: Mapping[str, object]) -> DataFrame:
+    # ------------------------------------------------------------------ legacy methods
+
+    @override
+    def create_table(  # type: ignore[override]  # the legacy signature, kept as it was
+        self, initial_report: Mapping[str, object] | None = None
+    ) -> DataFrame:
         """Replace the table's rows (and schema) with the report's rows: a Delta overwrite.
 
         Earlier versions stay readable by time travel.
+
+        .. deprecated:: 0.1.0
+            Use ``LogWriter(spark, WriterConfig(...)).create_table()`` and ``write_report``.
 
         Returns
         -------
@@ -420,16 +436,35 @@ class LegacyLogWriter:
 
         Raises
         ------
+        WriterConfigurationError
+            ``WRITER_MODE_MISMATCH`` without a report (that is the v1 ``create_table()``).
         WriterValidationError
             For a malformed report, before any Spark call; nothing is written.
         WriterTableError
             ``WRITER_LEGACY_TABLE`` if the table has the v1 schema (nothing is written);
             ``WRITER_WRITE_FAILED`` if Delta/Spark failed.
         """
-        return self._write(initial_report, overwrite=True)
+        if initial_report is None:
+            raise WriterConfigurationError(
+                "WRITER_MODE_MISMATCH",
+                {
+                    "method": "create_table()",
+                    "reason": "the legacy writer's create_table takes the initial report",
+                },
+            )
+        warnings.warn(
+            "LogWriter.create_table(report) is deprecated; use "
+            "LogWriter(spark, WriterConfig(...)).create_table() and write_report(report)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._write_rows(initial_report, overwrite=True)
 
     def append(self, report: Mapping[str, object]) -> DataFrame:
         """Append the report's rows to the table (creating it if absent).
+
+        .. deprecated:: 0.1.0
+            Use :meth:`LogWriter.write_report` with a :class:`~sparkforge.models.PipelineReport`.
 
         Returns
         -------
@@ -443,28 +478,54 @@ class LegacyLogWriter:
         WriterTableError
             As for :meth:`create_table`.
         """
-        return self._write(report, overwrite=False)
+        warnings.warn(
+            "LogWriter.append(report) is deprecated; use write_report(report) on a "
+            "LogWriter(spark, WriterConfig(...))",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._write_rows(report, overwrite=False)
 
     def show(self, n: int | None = None) -> None:
         """Print the table's first ``n`` rows (``DataFrame.show``; 20 when ``n`` is None).
+
+        .. deprecated:: 0.1.0
+            Use ``read_logs().show(n)``.
 
         Raises
         ------
         WriterConfigurationError
             ``WRITER_CONFIG_INVALID`` if ``n`` is not an int.
         WriterTableError
-            ``TABLE_NOT_FOUND`` if the table does not exist.
+            ``TABLE_NOT_FOUND`` if the table does not exist; ``TABLE_OPERATION_FAILED`` if
+            Spark failed.
         """
+        warnings.warn(
+            "LogWriter.show(n) is deprecated; use read_logs().show(n) on a "
+            "LogWriter(spark, WriterConfig(...))",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if n is not None and (type(n) is not int):
             raise WriterConfigurationError(
                 "WRITER_CONFIG_INVALID", {"option": "n", "reason": f"expected an int, got {n!r}"}
             )
-        if not ops.table_exists(self.spark, self.table):
-            raise WriterTableError("TABLE_NOT_FOUND", {"table": str(self.table)})
-        # PySpark's show() needs an int; the legacy show(None) raised a TypeError there.
-        self.table.read(self.spark).show(20 if n is None else n)
+        try:
+            if not ops.table_exists(self.spark, self.table):
+                raise WriterTableError("TABLE_NOT_FOUND", {"table": str(self.table)})
+            # PySpark's show() needs an int; the legacy show(None) raised a TypeError there.
+            self.table.read(self.spark).show(20 if n is None else n)
+        except SparkForgeError as exc:
+            if isinstance(exc, WriterTableError):
+                raise
+            raise WriterTableError(exc.code, exc.params) from exc
+        except Exception as exc:
+            raise WriterTableError(
+                "TABLE_OPERATION_FAILED",
+                {"operation": "show", "table": str(self.table), "reason": failure_reason(exc)},
+            ) from exc
 
-    def _write(self, report: Mapping[str, object], *, overwrite: bool) -> DataFrame:
+    def _write_rows(self, report: Mapping[str, object], *, overwrite: bool) -> DataFrame:
         rows = _flatten_report_min(report)
         data = [tuple(row[name] for name in _MIN_COLUMNS) for row in rows]  # type: ignore[literal-required]
         try:
@@ -487,334 +548,60 @@ class LegacyLogWriter:
                 ops.append(df, self.table)
         except WriterTableError:
             raise
-        except TableOperationError as exc:
-            raise WriterTableError(
-                "WRITER_WRITE_FAILED",
-                {"runs": "1", "table": str(self.table), "reason": exc.message},
-            ) from exc
-        return df
-
-
-# --------------------------------------------------------------------------- migration
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MigrationResult:
-    """What :func:`migrate_legacy_table` did.
-
-    Attributes
-    ----------
-    migrated
-        Whether a migration commit was made (False: the table already had schema v1).
-    table
-        The table.
-    version_before
-        The table's version before the call.
-    version_after
-        The version of the migration commit (``version_before`` when nothing was done; None
-        if the commit was not found among the table's 100 latest).
-    rows_migrated
-        The rows the migration wrote, from Delta's commit metrics (0 when nothing was done;
-        None when Delta did not report it).
-    properties_set
-        The table properties the call set (sorted), in one metadata-only commit after the
-        data commit: those of ``table_properties`` the table did not have.
-    """
-
-    migrated: bool
-    table: TableRef
-    version_before: int
-    version_after: int | None
-    rows_migrated: int | None
-    properties_set: tuple[str, ...] = ()
-
-
-def legacy_run_id(
-    run_mode: str | None, started_at: datetime | None, ended_at: datetime | None
-) -> str:
-    """Return the ``run_id`` that :func:`migrate_legacy_table` gives a legacy run.
-
-    The legacy log has no run id; a run is known by its mode and its start and end instants.
-    The id is ``"legacy-"`` and the first 32 hex digits of the SHA-256 of
-    ``"{run_mode}|{start}|{end}"``, each instant as its microseconds since the Unix epoch
-    (``null`` when missing; a missing mode counts as ``""``). It depends on the instants
-    only, never on a time zone. Naive datetimes are taken as local time, as PySpark takes
-    them when it stores them.
-
-    Examples
-    --------
-    >>> from datetime import datetime, timedelta, timezone
-    >>> t = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    >>> legacy_run_id("initial", t, None)
-    'legacy-15275b2ce585e7832f11aa4e3237d63f'
-    >>> legacy_run_id("initial", t.astimezone(timezone(timedelta(hours=5, minutes=30))), None)
-    'legacy-15275b2ce585e7832f11aa4e3237d63f'
-    """
-
-    def micros(moment: datetime | None) -> str:
-        if moment is None:
-            return "null"
-        return str((moment.astimezone(timezone.utc) - _EPOCH) // timedelta(microseconds=1))
-
-    key = f"{run_mode or ''}|{micros(started_at)}|{micros(ended_at)}"
-    return "legacy-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
-def _type_mismatches(schema: T.StructType, expected: Mapping[str, tuple[T.DataType, ...]]) -> str:
-    found = {f.name: f.dataType.simpleString() for f in schema.fields}
-    parts = []
-    missing = [name for name in expected if name not in found]
-    unexpected = [name for name in found if name not in expected]
-    if missing:
-        parts.append(f"missing columns {', '.join(missing)}")
-    if unexpected:
-        parts.append(f"unexpected columns {', '.join(unexpected)}")
-    for name, types in expected.items():
-        allowed = list(dict.fromkeys(t.simpleString() for t in types))
-        if name in found and found[name] not in allowed:
-            parts.append(f"column {name} is {found[name]}, expected {' or '.join(allowed)}")
-    return "; ".join(parts)
-
-
-_LEGACY_TYPES: dict[str, tuple[T.DataType, ...]] = {
-    f.name: (f.dataType, LOG_SCHEMA[f.name].dataType) for f in MIN_LOG_SCHEMA.fields
-}
-_V1_TYPES: dict[str, tuple[T.DataType, ...]] = {f.name: (f.dataType,) for f in LOG_SCHEMA.fields}
-
-
-def _config_error(option: str, reason: str) -> WriterConfigurationError:
-    return WriterConfigurationError("WRITER_CONFIG_INVALID", {"option": option, "reason": reason})
-
-
-def _check_migration_args(
-    table: object, pipeline_name: object, partition_columns: object, logged_at: object
-) -> None:
-    if not isinstance(table, TableRef):
-        raise _config_error("table", f"expected a TableRef, got {_describe(table)}")
-    if not isinstance(pipeline_name, str) or not pipeline_name.strip():
-        raise _config_error("pipeline_name", f"expected a non-empty str, got {pipeline_name!r}")
-    if isinstance(partition_columns, str) or not isinstance(partition_columns, (tuple, list)):
-        raise _config_error("partition_columns", "expected a sequence of column names")
-    for column in partition_columns:
-        if column not in PARTITIONABLE_COLUMNS:
-            allowed = ", ".join(sorted(PARTITIONABLE_COLUMNS))
-            raise _config_error("partition_columns", f"{column!r} is not one of {allowed}")
-    if len(set(partition_columns)) != len(partition_columns):
-        raise _config_error("partition_columns", "a column is named twice")
-    if logged_at is not None and (
-        not isinstance(logged_at, datetime) or logged_at.utcoffset() is None
-    ):
-        raise _config_error("logged_at", "expected a timezone-aware datetime")
-
-
-def _migrated(source_df: DataFrame, *, pipeline_name: str, logged_at: datetime) -> DataFrame:
-    """Return the legacy rows as v1 rows (see :func:`migrate_legacy_table` for each column)."""
-    start_micros = F.unix_micros(F.col("run_started_at"))
-
-    def instant_text(micros: Column) -> Column:
-        return F.coalesce(micros.cast("string"), F.lit("null"))
-
-    run_key = F.concat_ws(
-        "|",
-        F.coalesce(F.col("run_mode"), F.lit("")),
-        instant_text(start_micros),
-        instant_text(F.unix_micros(F.col("run_ended_at"))),
-    )
-    run_id = F.concat(F.lit("legacy-"), F.substring(F.sha2(run_key, 256), 1, 32))
-    # The UTC date by integer arithmetic on the instant: no session time zone involved.
-    days = (start_micros - F.pmod(start_micros, F.lit(_MICROS_PER_DAY))) / F.lit(_MICROS_PER_DAY)
-    phase_rank = (
-        F.when(F.col("phase") == "bronze", 0)
-        .when(F.col("phase") == "silver", 1)
-        .when(F.col("phase") == "gold", 2)
-        .otherwise(3)
-    )
-    # Phase, then start time, then step; the other columns only break ties between otherwise
-    # equal rows, so the numbering is the same on every run of the migration.
-    ties = [
-        F.col(name).asc_nulls_last()
-        for name in _MIN_COLUMNS
-        if name not in ("phase", "start_time", "step")
-    ]
-    order = [phase_rank, F.col("start_time").asc_nulls_last(), F.col("step").asc_nulls_last()]
-    in_run = Window.partitionBy(run_id).orderBy(*order, *ties)
-    values: dict[str, Column] = {name: F.col(name) for name in _MIN_COLUMNS}
-    values.update(
-        run_id=run_id,
-        pipeline_name=F.lit(pipeline_name),
-        run_status=F.lit("unknown"),
-        run_date=F.date_from_unix_date(days.cast("int")),
-        row_kind=F.lit("step"),
-        step_index=F.row_number().over(in_run) - 1,
-        step_status=F.lit("unknown"),
-        duration_secs=F.lit(None),
-        rule_results=F.array(),
-        error_type=F.lit(None),
-        error_message=F.lit(None),
-        tags=F.create_map(F.lit("migrated_from"), F.lit("legacy")),
-        logged_at=F.lit(logged_at),
-        schema_version=F.lit(0),
-        writer_version=F.lit("legacy"),
-    )
-    return source_df.select(
-        *[
-            values[f.name].cast(f.dataType).alias(f.name, metadata=f.metadata)
-            for f in LOG_SCHEMA.fields
-        ]
-    )
-
-
-def migrate_legacy_table(
-    spark: SparkSession,
-    table: TableRef,
-    *,
-    pipeline_name: str = "legacy",
-    partition_columns: Sequence[str] = ("run_date",),
-    logged_at: datetime | None = None,
-    table_properties: Mapping[str, str] = DEFAULT_TABLE_PROPERTIES,
-) -> MigrationResult:
-    """Upgrade a legacy log table to :data:`~sparkforge.writer.LOG_SCHEMA` (v1), in place.
-
-    One Delta overwrite (with ``overwriteSchema``) rewrites every row with the v1 columns; the
-    table is never dropped, and the version before stays readable by time travel. A second,
-    metadata-only commit then sets the ``table_properties`` the table lacks, so it carries
-    what a log table the writer creates carries. Calling it again, or on a table the new
-    writer created, does nothing; calling it again after a failure between the two commits
-    sets the missing properties.
-
-    Parameters
-    ----------
-    spark
-        The session.
-    table
-        The legacy log table (a catalog name or a path).
-    pipeline_name
-        The ``pipeline_name`` of every migrated row (the legacy log had none).
-    partition_columns
-        How the migrated table is partitioned, as new log tables are (``()`` for none).
-    logged_at
-        The ``logged_at`` of every migrated row (a timezone-aware instant; default: now).
-    table_properties
-        The properties a log table should have (default
-        :data:`~sparkforge.writer.DEFAULT_TABLE_PROPERTIES`). Only those the table lacks are
-        set; values it already has are kept.
-
-    Returns
-    -------
-    MigrationResult
-        Whether a commit was made, the versions before and after, and Delta's count of the
-        rows written.
-
-    Raises
-    ------
-    WriterConfigurationError
-        ``WRITER_CONFIG_INVALID`` for an invalid argument, before any Spark call.
-    WriterTableError
-        ``TABLE_NOT_FOUND``; ``TABLE_SCHEMA_MISMATCH`` (saying which columns differ) when the
-        table is neither a legacy nor a v1 log table, and it is left untouched;
-        ``TABLE_OPERATION_FAILED`` when Delta/Spark failed.
-
-    Notes
-    -----
-    Every legacy column keeps its values: counts become BIGINT, ``validation_rate`` DOUBLE
-    (the FLOAT value exactly). The new columns are filled as follows:
-
-    - ``run_id``: :func:`legacy_run_id` of the row's mode and run instants. Legacy runs with
-      the same mode and the same start and end (both missing, say) cannot be told apart and
-      share an id.
-    - ``run_status`` and ``step_status``: ``"unknown"`` (the legacy log did not record them).
-    - ``run_date``: the UTC date of ``run_started_at``; ``row_kind``: ``"step"``.
-    - ``step_index``: 0-based within the run, by phase (bronze, silver, gold), start time, step.
-    - ``duration_secs``, ``error_type``, ``error_message``: NULL (never measured).
-    - ``rule_results``: empty; ``tags``: ``{"migrated_from": "legacy"}``.
-    - ``schema_version``: 0, which marks migrated rows; ``writer_version``: ``"legacy"``.
-
-    Delta makes every column of an overwritten schema nullable, and Spark refuses to make a
-    nullable column NOT NULL afterwards, so the migrated table has no NOT NULL constraints.
-    Properties the table had before are kept.
-    """
-    _check_migration_args(table, pipeline_name, partition_columns, logged_at)
-    if not isinstance(table_properties, Mapping):
-        raise _config_error("table_properties", f"expected a mapping, got {table_properties!r}")
-    try:
-        wanted = ops.validate_properties(table_properties)
-    except TableOperationError as exc:
-        reason = f"property {exc.params['name']!r}: {exc.params['reason']}"
-        raise _config_error("table_properties", reason) from None
-    stamp = (logged_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    try:
-        schema = ops.read_schema(spark, table)
-        version_before = ops.latest_version(spark, table)
-    except TableOperationError as exc:
-        raise WriterTableError(exc.code, exc.params) from exc
-    if _is_v1(schema):
-        # A table the writer created has the schema-version property; one without it was
-        # migrated by a call that stopped before (or predates) its properties commit.
-        completed: tuple[str, ...] = ()
-        have = _properties(spark, table)
-        if SCHEMA_VERSION_PROPERTY not in have:
-            completed = _complete_properties(spark, table, wanted, have)
-        return MigrationResult(
-            migrated=False,
-            table=table,
-            version_before=version_before,
-            version_after=version_before,
-            rows_migrated=0,
-            properties_set=completed,
-        )
-    # A table with any v1-only column is compared with v1, whatever else it holds.
-    against, expected = ("v1", _V1_TYPES) if _has_v1_columns(schema) else ("legacy", _LEGACY_TYPES)
-    mismatch = _type_mismatches(schema, expected)
-    if mismatch:
+        except SparkForgeError as exc:
+            reason = exc.message
+        except Exception as exc:
+            reason = failure_reason(exc)
+        else:
+            return df
         raise WriterTableError(
-            "TABLE_SCHEMA_MISMATCH",
-            {
-                "table": str(table),
-                "reason": "it is neither a legacy nor a v1 log table; compared with the "
-                f"{against} log schema: {mismatch}",
-            },
+            "WRITER_WRITE_FAILED", {"runs": "1", "table": str(self.table), "reason": reason}
         )
-    marker = f"sparkforge.migrate_legacy_table:{uuid.uuid4().hex}"
-    migrated_df = _migrated(table.read(spark), pipeline_name=pipeline_name, logged_at=stamp)
-    try:
-        ops.overwrite(
-            migrated_df,
-            table,
-            marker=marker,
-            partition_by=tuple(partition_columns),
-            overwrite_schema=True,
-        )
-        commit = ops.find_commit(spark, table, marker)
-    except TableOperationError as exc:
-        raise WriterTableError(exc.code, exc.params) from exc
-    completed = _complete_properties(spark, table, wanted, _properties(spark, table))
-    return MigrationResult(
-        migrated=True,
-        table=table,
-        version_before=version_before,
-        version_after=None if commit is None else commit.version,
-        rows_migrated=None if commit is None else commit.num_output_rows,
-        properties_set=completed,
-    )
 
+    # ------------------------------------------------------------------ v1 methods
 
-def _properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
-    try:
-        return ops.read_properties(spark, table)
-    except TableOperationError as exc:
-        raise WriterTableError(exc.code, exc.params) from exc
+    @override
+    def write_report(self, *args: object, **kwargs: object) -> NoReturn:
+        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`append` instead."""
+        raise _v1_only("write_report")
 
+    @override
+    def write_reports(self, *args: object, **kwargs: object) -> NoReturn:
+        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`append` instead."""
+        raise _v1_only("write_reports")
 
-def _complete_properties(
-    spark: SparkSession, table: TableRef, wanted: Mapping[str, str], have: Mapping[str, str]
-) -> tuple[str, ...]:
-    """Set the ``wanted`` properties ``table`` lacks (it ``have``s the others) in one commit.
+    @override
+    def read_logs(self, *args: object, **kwargs: object) -> NoReturn:
+        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`show` instead."""
+        raise _v1_only("read_logs")
 
-    Returns the keys set, sorted.
-    """
-    missing = {key: value for key, value in wanted.items() if key not in have}
-    try:
-        ops.set_properties(spark, table, missing)
-    except TableOperationError as exc:
-        raise WriterTableError(exc.code, exc.params) from exc
-    return tuple(sorted(missing))
+    @override
+    def validate_data_quality(self, *args: object, **kwargs: object) -> NoReturn:
+        """Raise ``WRITER_MODE_MISMATCH``: the checks apply to the v1 log only."""
+        raise _v1_only("validate_data_quality")
+
+    @override
+    def migrate_legacy_table(self, *args: object, **kwargs: object) -> NoReturn:
+        """Raise ``WRITER_MODE_MISMATCH``: a v1 writer on the same table migrates it."""
+        raise _v1_only("migrate_legacy_table")
+
+    @override
+    def get_performance_metrics(self) -> WriterMetrics:
+        """Return metrics with monitoring off and every count 0: the legacy writer keeps none.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", DeprecationWarning)
+        ...     writer = LegacyLogWriter(None, "analytics", "pipeline_logs")
+        >>> metrics = writer.get_performance_metrics()
+        >>> metrics.monitoring_enabled, metrics.writes, metrics.rows_per_sec
+        (False, 0, None)
+        """
+        # Counts are 0 and measurements None (not measured), whichever the metrics hold.
+        values: dict[str, Any] = {
+            f.name: 0 if f.type == "int" else None for f in fields(WriterMetrics)
+        }
+        values["monitoring_enabled"] = False
+        return WriterMetrics(**values)

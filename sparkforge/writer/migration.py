@@ -528,7 +528,8 @@ def _attempt(
         )
     except TableOperationError as exc:
         if exc.code == "TABLE_CONFLICT":
-            raise _Moved(f"the overwrite conflicted with a concurrent commit ({exc.message})")
+            reason = f"the overwrite conflicted with a concurrent commit ({exc.message})"
+            raise _Moved(reason) from exc
         raise WriterTableError(exc.code, exc.params) from exc
     commit = _verified_commit(spark, table, marker, pinned)
     completed = _complete_properties(spark, table, wanted, _properties(spark, table))

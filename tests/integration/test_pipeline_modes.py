@@ -238,7 +238,35 @@ def test_incremental_edge_cases_on_real_tables(spark: SparkSession, schema: str)
     assert spark.table(f"{schema}.all_events").count() == 0
     history = tables.history(spark, tables.TableRef.named(schema, "all_events"))
     operations = [r["operation"] for r in history.orderBy("version").collect()]
-    # The empty append of run 4 made no commit.
+    # Run 1 created the table by itself (then appended nothing); run 4's empty append made
+    # no commit.
     assert operations == [
-        "CREATE TABLE AS SELECT", "WRITE", "WRITE", "CREATE OR REPLACE TABLE AS SELECT",
+        "CREATE TABLE", "WRITE", "WRITE", "CREATE OR REPLACE TABLE AS SELECT",
     ]  # fmt: skip
+
+
+def test_first_run_incremental_measures_rows_written_from_delta(
+    spark: SparkSession, schema: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = PipelineConfig(thresholds=NO_LIMITS, quarantine_invalid=True)
+    pipeline = (
+        PipelineBuilder(spark, schema=schema, config=config)
+        .with_bronze_rules(name="events", rules={}, incremental_col="at")
+        .add_silver_transform(
+            name="scored", source_bronze="events", transform=identity, table_name="scored",
+            rules={"score": [Rule("positive", F.col("score") > 0)]},
+        )
+        .to_pipeline()
+    )  # fmt: skip
+    rows: list[Event] = [(1, T0, 1.0), (2, T0, 2.0), (3, T0, -1.0)]
+    with caplog.at_level("WARNING", logger="sparkforge"):
+        report = pipeline.run_incremental(bronze_sources={"events": _events(spark, rows)})
+    assert report.status is RunStatus.SUCCESS
+    step = report.step("scored")
+    assert (step.write_mode, step.valid_rows, step.invalid_rows) == ("append", 2, 1)
+    # The silver table did not exist: the append created it, and its commit was still found.
+    history = tables.history(spark, tables.TableRef.named(schema, "scored"))
+    commits = history.orderBy("version").select("operation", "operationMetrics").collect()
+    assert [c["operation"] for c in commits] == ["CREATE TABLE", "WRITE"]
+    assert step.rows_written == int(commits[1]["operationMetrics"]["numOutputRows"]) == 2
+    assert not [r for r in caplog.records if "rows_written not measured" in r.getMessage()]

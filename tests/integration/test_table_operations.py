@@ -215,12 +215,17 @@ def test_optimize_rejects_hostile_zorder_column(spark: SparkSession, table_path:
 
 
 @pytest.mark.parametrize(
-    "leftover",
-    [(), (".00000000000000000000.json.5f1e.tmp",), ("_commits/",)],
-    ids=["empty-log", "temporary-commit-file", "empty-commits-dir"],
+    ("leftover", "as_uri"),
+    [
+        ((), False),
+        ((".00000000000000000000.json.5f1e.tmp",), False),
+        (("_commits/",), False),
+        ((".00000000000000000000.json.5f1e.tmp",), True),
+    ],
+    ids=["empty-log", "temporary-commit-file", "empty-commits-dir", "file-uri"],
 )
 def test_create_survives_a_creator_killed_before_its_first_commit(
-    spark: SparkSession, table_path: str, leftover: tuple[str, ...]
+    spark: SparkSession, table_path: str, leftover: tuple[str, ...], as_uri: bool
 ) -> None:
     # What a creator SIGKILLed before its first commit leaves: a _delta_log without a commit.
     # Delta neither sees a table there nor creates one, so creation must clear it.
@@ -231,7 +236,7 @@ def test_create_survives_a_creator_killed_before_its_first_commit(
             (log_dir / name).mkdir()
         else:
             (log_dir / name).write_text('{"commitInfo":{}}')
-    table = ops.TableRef.at_path(table_path)
+    table = ops.TableRef.at_path(f"file://{table_path}" if as_uri else table_path)
     sleeps: list[float] = []
 
     created = ops.create_table_if_not_exists(spark, table, SCHEMA, sleep=sleeps.append)
@@ -252,6 +257,24 @@ def test_create_never_clears_a_log_that_holds_a_commit(
     commit = log_dir / "00000000000000000000.json"
     commit.write_text("not json")
     table = ops.TableRef.at_path(table_path)
-    with pytest.raises(TableOperationError):
+    with pytest.raises(TableOperationError) as caught:
         ops.create_table_if_not_exists(spark, table, SCHEMA, sleep=lambda _: None)
+    assert caught.value.code == "TABLE_OPERATION_FAILED"
+    assert "FAILED_READ_FILE" in caught.value.params["reason"]
     assert commit.read_text() == "not json"
+
+
+def test_create_refuses_a_commit_less_log_holding_unknown_files(
+    spark: SparkSession, table_path: str
+) -> None:
+    log_dir = Path(table_path) / "_delta_log"
+    log_dir.mkdir(parents=True)
+    (log_dir / "notes.txt").write_text("mine")
+    table = ops.TableRef.at_path(table_path)
+
+    with pytest.raises(TableOperationError) as caught:
+        ops.create_table_if_not_exists(spark, table, SCHEMA, sleep=lambda _: None)
+
+    assert caught.value.code == "TABLE_LOG_ABANDONED"
+    assert caught.value.params["directory"] == str(log_dir)
+    assert (log_dir / "notes.txt").read_text() == "mine"

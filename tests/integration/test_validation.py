@@ -9,7 +9,15 @@ import pytest
 from pyspark.errors import AnalysisException
 from pyspark.sql import functions as F
 
-from sparkforge.validation import FAILED_RULES_COL, Rule, apply_rules, normalize_rules
+from sparkforge.validation import (
+    FAILED_RULES_COL,
+    Rule,
+    apply_rules,
+    measure_rules,
+    normalize_rules,
+    validation_rate,
+    validation_rate_column,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -110,12 +118,17 @@ def test_apply_rules_default_names_are_spark_expressions(orders_df: DataFrame) -
     assert (rule.rule, rule.column, rule.failed_rows) == (">=(amount, 0)", "amount", 3)
 
 
-def _jobs(spark: SparkSession, df: DataFrame, rules: tuple[NamedRule, ...]) -> int:
+def _jobs(
+    spark: SparkSession, df: DataFrame, rules: tuple[NamedRule, ...], *, measure: bool = False
+) -> int:
     context = spark.sparkContext
     group = f"sparkforge-test-{uuid.uuid4().hex}"
     context.setJobGroup(group, "count validation jobs")
     try:
-        apply_rules(df, rules).release()
+        if measure:
+            measure_rules(df, rules, extra_aggregates={"_n": F.count_distinct("id")})
+        else:
+            apply_rules(df, rules).release()
     finally:
         context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
     return len(context.statusTracker().getJobIdsForGroup(group))
@@ -136,3 +149,39 @@ def test_apply_rules_propagates_spark_errors(orders_df: DataFrame) -> None:
     rules = normalize_rules({"nope": [F.col("nope").isNotNull()]}, step="s")
     with pytest.raises(AnalysisException):
         apply_rules(orders_df, rules)
+
+
+def test_measure_rules_counts_what_apply_rules_counts(
+    orders_df: DataFrame, validated: ValidationResult
+) -> None:
+    counts, extra = measure_rules(
+        orders_df, _rules(), extra_aggregates={"ids": F.count_distinct("id")}
+    )
+    assert counts == validated.counts
+    assert extra == {"ids": 5}
+
+
+def test_measure_rules_is_one_job_whatever_the_number_of_rules(
+    spark: SparkSession, orders_df: DataFrame
+) -> None:
+    one = normalize_rules({"id": [F.col("id").isNotNull()]}, step="s")
+    many = normalize_rules({"amount": [F.col("amount") > i for i in range(12)]}, step="s")
+    baseline = _jobs(spark, orders_df, one, measure=True)
+    assert baseline >= 1
+    assert _jobs(spark, orders_df, many, measure=True) == baseline
+
+
+@pytest.mark.parametrize(
+    ("valid", "invalid"),
+    [(3, 1), (0, 0), (0, 5), (7, 0), (2**40, 3), (None, 1)],
+    ids=["some_invalid", "none_validated", "all_invalid", "all_valid", "large", "null"],
+)
+def test_validation_rate_column_is_the_formula_in_spark(
+    spark: SparkSession, valid: int | None, invalid: int
+) -> None:
+    df = spark.createDataFrame([(valid, invalid)], "valid long, invalid long")
+    (row,) = df.select(
+        validation_rate_column(F.col("valid"), F.col("invalid")).alias("rate")
+    ).collect()
+    expected = None if valid is None else validation_rate(valid, invalid)
+    assert row["rate"] == (None if expected is None else pytest.approx(expected))

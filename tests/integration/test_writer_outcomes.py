@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pytest
 from pyspark.sql import functions as F
@@ -19,6 +19,7 @@ from sparkforge.errors import TableOperationError
 from sparkforge.writer import (
     LogWriter,
     WriterConfig,
+    WriterConfigurationError,
     WriterTableError,
     WriterValidationError,
 )
@@ -76,9 +77,9 @@ def test_overwrite_retried_completes_the_same_call_without_duplicates(
 
 
 def test_overwrite_with_scan_deduplication_is_refused_before_anything() -> None:
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(WriterConfigurationError) as caught:
         WriterConfig(table_path="/tmp/unused", write_mode="overwrite", deduplication="scan")
-    assert getattr(caught.value, "code", None) == "WRITER_CONFIG_INVALID"
+    assert caught.value.code == "WRITER_CONFIG_INVALID"
     assert "deduplication" in str(caught.value)
     assert "write_mode" in str(caught.value)
 
@@ -88,7 +89,10 @@ def test_overwrite_with_scan_deduplication_is_refused_before_anything() -> None:
 
 @pytest.mark.parametrize("deduplication", ["transaction", "none"], ids=["txn", "none"])
 def test_history_unreadable_after_a_commit_is_unconfirmed_not_unwritten(
-    spark: SparkSession, table_path: str, monkeypatch: pytest.MonkeyPatch, deduplication: str
+    spark: SparkSession,
+    table_path: str,
+    monkeypatch: pytest.MonkeyPatch,
+    deduplication: Literal["transaction", "none"],
 ) -> None:
     writer = LogWriter(spark, WriterConfig(table_path=table_path, deduplication=deduplication))
     writer.create_table()
@@ -176,7 +180,8 @@ def test_options_an_existing_table_does_not_match_are_reported(
         LogWriter(spark, config).write_report(make_report(1))
 
     assert "partition_columns" in caplog.text
-    assert "['pipeline_name']" in caplog.text and "['run_date']" in caplog.text
+    assert "['pipeline_name']" in caplog.text
+    assert "['run_date']" in caplog.text
     assert "delta.logRetentionDuration" in caplog.text
 
 

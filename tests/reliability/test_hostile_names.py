@@ -1,9 +1,12 @@
 """Hostile identifiers and values: names are refused before Spark, values are kept verbatim.
 
-Schema and table names with quotes, backticks, semicolons, spaces, SQL keywords or non-ASCII
-letters are refused by ``WriterConfig``, ``TableRef`` and the legacy constructor without any
-Spark call (a stand-in session raises if touched; the real session's catalog and warehouse are
-unchanged afterwards). The same strings, and worse (10,000 characters, NUL, RTL overrides,
+Schema and table names Spark's session catalog cannot hold (quotes, backticks, semicolons,
+spaces, hyphens, dots, non-ASCII letters, over 128 characters) are refused by ``WriterConfig``,
+``TableRef`` and the legacy constructor without any Spark call (a stand-in session raises if
+touched; the real session's catalog and warehouse are unchanged afterwards). Names that
+quoting makes safe (SQL keywords, a digit first) are accepted, and work on real Spark.
+
+The same strings, and worse (10,000 characters, NUL, RTL overrides,
 emoji), used as pipeline names, step names, tags, table names and error messages are stored
 and read back exactly, by Spark (also through ``read_logs`` filters) and by delta-rs.
 """
@@ -53,14 +56,9 @@ HOSTILE_IDENTIFIERS: tuple[str, ...] = (
     *HOSTILE_STRINGS,
     "",
     " ",
-    "1starts_with_digit",
     "dash-ed",
     "dotted.name",
     "x" * 129,
-    "select",
-    "Table",
-    "uNiOn",
-    "where",
     "ñame",
     "name\n",
     "name;",
@@ -77,7 +75,10 @@ HOSTILE_IDENTIFIERS: tuple[str, ...] = (
 _IDS = [
     f"{i:02d}_{re.sub(r'[^A-Za-z0-9]+', '_', h)[:20]}" for i, h in enumerate(HOSTILE_IDENTIFIERS)
 ]
-_SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_SAFE = re.compile(r"[A-Za-z0-9_]{1,128}")
+
+#: Names once refused that quoting makes safe: keywords and a digit first.
+QUOTABLE_IDENTIFIERS: tuple[str, ...] = ("1starts_with_digit", "select", "Table", "uNiOn", "user")
 
 
 def _refused(code: str, call: object, *args: object, **kwargs: object) -> BaseException:
@@ -121,6 +122,29 @@ def test_hostile_identifiers_are_refused_without_spark(name: str) -> None:
         )
 
 
+@pytest.mark.parametrize("name", QUOTABLE_IDENTIFIERS, ids=QUOTABLE_IDENTIFIERS)
+def test_quotable_identifiers_are_accepted_and_quoted(name: str) -> None:
+    assert WriterConfig(table_schema=name, table_name=name).table.quoted == f"`{name}`.`{name}`"
+    assert TableRef.parse(f"{name}.{name}").quoted == f"`{name}`.`{name}`"
+    assert ops.quote_identifier(name) == f"`{name}`"
+
+
+@pytest.mark.delta
+def test_quotable_identifiers_work_on_real_spark(spark: SparkSession, tmp_path: Path) -> None:
+    for name in QUOTABLE_IDENTIFIERS:
+        spark.sql(f"DROP DATABASE IF EXISTS `{name}` CASCADE")
+    try:
+        for name in QUOTABLE_IDENTIFIERS:
+            table = TableRef.named(name, name)
+            ops.create_table_if_not_exists(spark, table, spark.range(0).schema)
+            ops.append(spark.range(3), table)
+            assert table.read(spark).count() == 3
+            assert ops.latest_version(spark, table) >= 1
+    finally:
+        for name in QUOTABLE_IDENTIFIERS:
+            spark.sql(f"DROP DATABASE IF EXISTS `{name}` CASCADE")
+
+
 def test_hostile_identifiers_leave_the_catalog_and_warehouse_untouched(
     spark: SparkSession,
 ) -> None:
@@ -149,7 +173,7 @@ def test_identifiers_generated_are_accepted_exactly_when_safe() -> None:
     @given(_identifier_text)
     def check(name: str) -> None:
         tally["inputs"] += 1
-        safe = bool(_SAFE.fullmatch(name)) and name.lower() not in RESERVED_WORDS
+        safe = bool(_SAFE.fullmatch(name))
         if not safe:
             error = _refused(
                 "WRITER_CONFIG_INVALID", WriterConfig, table_schema=name, table_name="run_log"
@@ -165,6 +189,8 @@ def test_identifiers_generated_are_accepted_exactly_when_safe() -> None:
     record_figures("hostile_names.identifiers", **tally)
     assert tally["rejected"] > 0
     assert tally["accepted"] > 0
+    # Keywords are generated (upper-cased) and now accepted: they are safe once quoted.
+    assert all(validate_identifier(word.upper()) == word.upper() for word in RESERVED_WORDS)
 
 
 # ------------------------------------------------------------------ hostile values, verbatim

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from benchmarks.__main__ import SUITES, _parse, _suite_of
 from benchmarks.common import fresh_copies, legacy_report, mib, with_run_id
-from benchmarks.environment import QuietGate, proc_status_kib, wait_for_quiet
+from benchmarks.environment import JobCounter, QuietGate, proc_status_kib, wait_for_quiet
 from benchmarks.harness import (
     Summary,
     interleave,
@@ -42,6 +42,7 @@ from benchmarks.results import (
     shape_problems,
     write_document,
 )
+from benchmarks.sessions import VARIANTS, compare_sessions, session_write_figures
 from sparkforge.writer.models import report_problems
 from tests.factories import make_report
 
@@ -337,6 +338,8 @@ def test_required_cases_are_those_of_the_issue() -> None:
         "jobs_per_write": ("jobs",),
         "legacy_vs_new_10k": ("ratio",),
         "filtered_read_1m": ("speedup",),
+        "write_1000_tuned_session": ("ratio_vs_idempotent_append",),
+        "write_1000_default_session": ("ratio_vs_idempotent_append",),
     }
     for case, figures in CASE_FIGURES.items():
         assert case in CASE_TITLES
@@ -422,6 +425,8 @@ def test_the_targets_are_those_of_the_issue() -> None:
         ("report_100k", "seconds", "<", 30),
         ("report_100k", "peak_mem_mib", "<", 1024),
         ("jobs_per_write", "jobs", "<=", 2),
+        ("write_1000_tuned_session", "ratio_vs_idempotent_append", "<=", 1.10),
+        ("write_1000_default_session", "ratio_vs_idempotent_append", "<=", 1.10),
     }
 
 
@@ -556,3 +561,132 @@ def test_command_line_options() -> None:
     assert args.only == ["flatten", "jobs_per_write"]
     with pytest.raises(SystemExit):
         _parse(["--only", "no_such_case"])
+
+
+# ----------------------------------------------------------------------------- sessions
+
+
+def test_session_write_figures_are_ratios_of_medians_against_the_idempotent_append() -> None:
+    figures = session_write_figures(
+        {
+            "writer": [2.2, 2.0, 9.0],  # one outlier: the median ignores it
+            "idempotent_append": [2.0, 1.6, 2.0],
+            "plain_append": [1.0, 0.8, 1.2],
+        }
+    )
+    assert figures == {
+        "ratio_vs_idempotent_append": round(2.2 / 2.0, 3),
+        "ratio_vs_idempotent_append_paired": 1.25,  # per round: 1.1, 1.25, 4.5
+        "ratio_vs_plain_append": round(2.2 / 1.0, 3),
+        "idempotent_vs_plain_append": 2.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("ratio_measured", "met"),
+    [(1.10, True), (1.101, False), (0.9, True)],
+    ids=["at-target", "just-over", "faster"],
+)
+def test_session_targets_hold_up_to_1_10(ratio_measured: float, met: bool) -> None:
+    cases = {
+        case: {"ratio_vs_idempotent_append": ratio_measured}
+        for case in ("write_1000_tuned_session", "write_1000_default_session")
+    }
+    checks = [c for c in check_targets(cases) if c.target.case in cases]
+    assert [c.met for c in checks] == [met, met]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "problem"),
+    [
+        ({"writer": [1.0], "plain_append": [1.0]}, "no measurements of idempotent_append"),
+        ({"writer": [1.0, 1.0], "idempotent_append": [1.0], "plain_append": [1.0]}, "rounds"),
+        ({"writer": [1.0], "idempotent_append": [0.0], "plain_append": [1.0]}, "positive"),
+    ],
+    ids=["missing-variant", "unpaired", "zero-baseline"],
+)
+def test_session_write_figures_reject_measurements_they_cannot_divide(
+    seconds: dict[str, list[float]], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        session_write_figures(seconds)
+
+
+@given(
+    base=st.lists(st.floats(min_value=0.01, max_value=100.0), min_size=1, max_size=9),
+    factor=st.floats(min_value=0.5, max_value=3.0),
+)
+def test_session_write_figures_scale_with_the_writer(base: list[float], factor: float) -> None:
+    seconds = {
+        "writer": [b * factor for b in base],
+        "idempotent_append": base,
+        "plain_append": base,
+    }
+    figures = session_write_figures(seconds)
+    assert figures["ratio_vs_idempotent_append"] == pytest.approx(factor, abs=1e-3)
+    assert figures["ratio_vs_idempotent_append_paired"] == pytest.approx(factor, abs=1e-3)
+    assert figures["idempotent_vs_plain_append"] == 1.0
+
+
+def test_compare_sessions_divides_the_default_medians_by_the_tuned_ones() -> None:
+    tuned = {"seconds": {name: summarize([0.5, 0.5]).as_dict() for name in VARIANTS}}
+    default = {
+        "seconds": {
+            "writer": summarize([2.0, 1.0]).as_dict(),
+            "idempotent_append": summarize([1.0]).as_dict(),
+            "plain_append": {"median": "n/a", "n": 1},
+        }
+    }
+    assert compare_sessions(tuned, default) == {"writer": 3.0, "idempotent_append": 2.0}
+    assert compare_sessions({"error": "boom"}, default) == {}
+
+
+def test_session_cases_have_titles_headlines_and_run_in_the_suites() -> None:
+    for case in ("write_1000_tuned_session", "write_1000_default_session"):
+        assert case in CASE_TITLES
+        assert HEADLINES[case][0] == "ratio_vs_idempotent_append"
+    assert _suite_of("write_1000_tuned_session") == "write_tuned_session"
+    assert _suite_of("write_1000_default_session") == "write_default_session"
+    assert list(SUITES)[-1] == "write_default_session"  # after the main session has stopped
+
+
+def test_render_markdown_shows_the_session_targets() -> None:
+    cases = _complete_cases()
+    cases["write_1000_default_session"]["ratio_vs_idempotent_append"] = 1.42
+    text = render_markdown(_document(cases))
+    assert "ratio_vs_idempotent_append <= 1.100" in text
+    row = next(line for line in text.splitlines() if line.startswith("| write_1000_default"))
+    assert "ratio_vs_idempotent_append 1.420" in row
+    assert row.endswith("| no |")
+
+
+class _FakeTracker:
+    def __init__(self, jobs: dict[str, dict[int, list[int]]], stages: dict[int, object]) -> None:
+        self._jobs = jobs
+        self._stages = stages
+
+    def getJobIdsForGroup(self, group: str) -> list[int]:  # PySpark's names
+        return next((list(j) for g, j in self._jobs.items() if group.startswith(g)), [])
+
+    def getJobInfo(self, job_id: int) -> object:
+        stage_ids = next(j[job_id] for j in self._jobs.values() if job_id in j)
+        return type("JobInfo", (), {"stageIds": stage_ids})()
+
+    def getStageInfo(self, stage_id: int) -> object:
+        return self._stages.get(stage_id)
+
+
+def _stage(completed: int, failed: int = 0) -> object:
+    return type("StageInfo", (), {"numCompletedTasks": completed, "numFailedTasks": failed})()
+
+
+def test_job_counter_counts_the_tasks_that_ran_in_the_groups_stages() -> None:
+    tracker = _FakeTracker(
+        {"g": {1: [10, 11], 2: [12, 13]}},
+        # 11 was skipped (reused shuffle output: no task ran); 13 is no longer known.
+        {10: _stage(50), 11: _stage(0), 12: _stage(1, failed=1)},
+    )
+    context = type("Context", (), {"statusTracker": lambda self: tracker})()
+    counter = JobCounter(context)
+    assert counter.task_count("g-1") == 52
+    assert counter.task_count("other") == 0

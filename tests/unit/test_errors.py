@@ -7,14 +7,18 @@ import pickle
 import string
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sparkforge.errors import (
     ERROR_TEMPLATES,
     ConfigurationError,
     PipelineError,
     Problem,
+    ProblemCollector,
     SparkForgeError,
     StepError,
     TableOperationError,
@@ -22,6 +26,11 @@ from sparkforge.errors import (
     render_problems,
 )
 from sparkforge.models import PipelineReport, RunMode, RunStatus
+
+if TYPE_CHECKING:
+    from sparkforge.errors import (
+        RunReport,
+    )
 
 PACKAGE = Path(__file__).resolve().parents[2] / "sparkforge"
 ERROR_CLASSES = {
@@ -278,3 +287,104 @@ def test_errors_survive_pickling(error: SparkForgeError) -> None:
     assert {k: v for k, v in vars(copy).items() if k != "params"} == {
         k: v for k, v in vars(error).items() if k != "params"
     }
+
+
+# --------------------------------------------------------------------------- full stops
+
+
+@given(st.text(min_size=1, max_size=30).filter(lambda t: not t.endswith(".")))
+def test_error_message_never_doubles_a_full_stop(text: str) -> None:
+    # A nested error's message ends its own sentence; the template's "." must not follow it.
+    nested = ConfigurationError("CONFIG_INVALID", {"option": "o", "reason": text + "."})
+    assert nested.message.endswith(f"{text}.")
+    assert not nested.message.endswith("..")
+    outer = ConfigurationError("CONFIG_INVALID", {"option": "p", "reason": nested.message})
+    assert not outer.message.endswith("..")
+    assert outer.params["reason"] == nested.message  # the params keep the value as given
+
+
+@given(st.text(max_size=30).filter(lambda t: not t.endswith(".")))
+def test_error_message_ends_a_plain_reason_with_one_full_stop(text: str) -> None:
+    error = ConfigurationError("CONFIG_INVALID", {"option": "o", "reason": text})
+    assert error.message == f"[CONFIG_INVALID] Invalid value for o: {text}."
+
+
+def test_error_message_keeps_a_conversion_and_an_ellipsis() -> None:
+    error = TableOperationError(
+        "IDENTIFIER_INVALID", {"kind": "table", "name": "a b", "reason": "see ..."}
+    )
+    assert error.message == "[IDENTIFIER_INVALID] Invalid table name 'a b': see ..."
+
+
+# --------------------------------------------------------------------------- layering
+
+
+def test_errors_module_imports_nothing_from_sparkforge() -> None:
+    # Not even under TYPE_CHECKING: models import errors, so errors must not import models.
+    tree = ast.parse((PACKAGE / "errors.py").read_text(encoding="utf-8"))
+    imported = [
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    ] + [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ]
+    assert [name for name in imported if name.startswith(("sparkforge", "pyspark"))] == []
+
+
+def test_pipeline_report_is_a_run_report() -> None:
+    # Type-checked by mypy: PipelineError.report's protocol is what PipelineReport provides.
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    report: RunReport = PipelineReport(
+        run_id="r", pipeline_name="p", mode=RunMode.INITIAL, status=RunStatus.FAILED,
+        started_at=t, ended_at=t,
+    )  # fmt: skip
+    error = PipelineError("PIPELINE_GRAPH_INVALID", {"reason": "x"}, report=report)
+    assert error.report is not None
+    assert error.report.status == "failed"
+    with pytest.raises(KeyError):
+        error.report.step("missing")
+
+
+# --------------------------------------------------------------------------- problem collector
+
+
+def test_problem_collector_raises_one_configuration_error_with_every_problem() -> None:
+    problems = ProblemCollector()
+    problems.raise_config_error()  # nothing recorded: nothing raised
+    problems.add("a", "expected a bool, got 'x'")
+    problems.add("b", "expected an integer, got 1.5")
+    problems.add("a", "is also too long")
+    with pytest.raises(ConfigurationError) as caught:
+        problems.raise_config_error()
+    error = caught.value
+    assert error.code == "CONFIG_INVALID"
+    assert error.params["option"] == "a, b"
+    assert error.params["reason"] == (
+        "a: expected a bool, got 'x'; b: expected an integer, got 1.5; a: is also too long"
+    )
+    assert error.problems == problems.problems
+
+
+def test_problem_collector_single_problem_is_the_option_and_reason() -> None:
+    problems = ProblemCollector()
+    problems.add("batch_size", "expected an integer in 1..10, got 0")
+    with pytest.raises(ConfigurationError) as caught:
+        problems.raise_config_error()
+    assert dict(caught.value.params) == {
+        "option": "batch_size",
+        "reason": "expected an integer in 1..10, got 0",
+    }
+
+
+def test_configuration_error_with_problems_survives_pickling() -> None:
+    error = ConfigurationError(
+        "CONFIG_INVALID", {"option": "o", "reason": "r"}, problems=(Problem("o", "r"),)
+    )
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.code, dict(copy.params), copy.problems) == (
+        error.code,
+        dict(error.params),
+        error.problems,
+    )

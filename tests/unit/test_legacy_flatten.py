@@ -26,11 +26,14 @@ from sparkforge.writer.legacy import (
     MinimalLogRow,
     _flatten_report_min,
     flatten_report_min,
-    legacy_run_id,
 )
+from sparkforge.writer.migration import legacy_run_id
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+# The legacy writer's own warnings are tested in test_writer_legacy_api.py.
+pytestmark = pytest.mark.filterwarnings("ignore:LogWriter.*is deprecated:DeprecationWarning")
 
 Report = dict[str, Any]
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
+import sys
+import typing
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -25,7 +29,10 @@ from sparkforge.models import (
     StepResult,
     StepStatus,
     ValidationThresholds,
+    WriteMode,
+    WriteModeName,
     utc_now,
+    validation_rate,
 )
 
 if TYPE_CHECKING:
@@ -493,3 +500,116 @@ def _report() -> PipelineReport:
         started_at=t, ended_at=t, steps=(step,), metrics=PipelineMetrics.from_steps((step,)),
         context=_context(),
     )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- the package
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "sparkforge" / "models"
+
+#: The public names of sparkforge.models before it became a package: all still exported.
+_NAMES_BEFORE_THE_SPLIT = {
+    "ErrorInfo", "ExecutionContext", "JsonDict", "Phase", "PipelineConfig", "PipelineMetrics",
+    "PipelineReport", "RuleResult", "RunMode", "RunStatus", "StepResult", "StepStatus",
+    "TableWriteMode", "utc_now", "ValidationThresholds",
+}  # fmt: skip
+
+
+def test_models_package_keeps_every_public_name() -> None:
+    import sparkforge.models
+
+    assert set(sparkforge.models.__all__) >= _NAMES_BEFORE_THE_SPLIT
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in MODELS_DIR.glob("*.py")), ids=str)
+def test_models_modules_import_no_pyspark_and_no_other_sparkforge(module: str) -> None:
+    tree = ast.parse((MODELS_DIR / module).read_text(encoding="utf-8"))
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    allowed = ("sparkforge.errors", "sparkforge._parsing", "sparkforge.models")
+    for name in imported:
+        top = name.split(".")[0]
+        if top == "sparkforge":
+            assert name.startswith(allowed), name
+        else:
+            assert top in sys.stdlib_module_names or top in ("typing_extensions", "_typeshed")
+
+
+# ----------------------------------------------------------------------------- write mode
+
+
+def test_step_result_takes_a_write_mode_as_a_plain_string() -> None:
+    # Type-checked by mypy with no ignore; the member is what is stored.
+    step = StepResult(
+        step_name="s", phase=Phase.SILVER, status=StepStatus.SUCCESS,
+        started_at=None, ended_at=None, duration_secs=None, write_mode="overwrite",
+    )  # fmt: skip
+    assert step.write_mode is WriteMode.OVERWRITE
+    assert step.to_dict()["write_mode"] == "overwrite"
+    assert StepResult.from_dict(step.to_dict()).write_mode is WriteMode.OVERWRITE
+
+
+def test_step_result_keeps_an_unknown_write_mode_for_the_checks_to_name() -> None:
+    step = StepResult(
+        step_name="s", phase=Phase.SILVER, status=StepStatus.SUCCESS,
+        started_at=None, ended_at=None, duration_secs=None,
+        write_mode="upsert",  # type: ignore[arg-type]
+    )  # fmt: skip
+    assert step.write_mode == "upsert"
+
+
+def test_write_mode_names_are_the_enum_values() -> None:
+    assert set(typing.get_args(WriteModeName)) == {m.value for m in WriteMode}
+    assert str(WriteMode.APPEND) == "append"
+
+
+def test_from_dict_rejects_an_unknown_write_mode_by_path() -> None:
+    data = StepResult(
+        step_name="s", phase=Phase.SILVER, status=StepStatus.SUCCESS,
+        started_at=None, ended_at=None, duration_secs=None,
+    ).to_dict()  # fmt: skip
+    data["write_mode"] = "upsert"
+    with pytest.raises(ValidationError) as caught:
+        StepResult.from_dict(data)
+    assert [p.path for p in caught.value.problems] == ["write_mode"]
+    assert "'upsert'" in caught.value.problems[0].reason
+
+
+# ----------------------------------------------------------------------------- config checks
+
+
+def test_pipeline_config_reports_every_bad_option_at_once() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        PipelineConfig(max_parallel_steps=0, raise_on_failure="yes")  # type: ignore[arg-type]
+    error = caught.value
+    assert [p.path for p in error.problems] == [
+        "PipelineConfig.max_parallel_steps",
+        "PipelineConfig.raise_on_failure",
+    ]
+    assert "got 0" in error.params["reason"]
+    assert "got 'yes'" in error.params["reason"]
+
+
+def test_thresholds_report_every_bad_rate_at_once() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        ValidationThresholds(bronze=-1.0, gold=101.0)
+    assert [p.path for p in caught.value.problems] == [
+        "ValidationThresholds.bronze",
+        "ValidationThresholds.gold",
+    ]
+
+
+# ----------------------------------------------------------------------------- rate, clock
+
+
+@given(st.integers(0, 10**12), st.integers(0, 10**12))
+def test_validation_rate_is_a_percentage_of_the_validated_rows(valid: int, invalid: int) -> None:
+    rate = validation_rate(valid, invalid)
+    assert 0.0 <= rate <= 100.0
+    if valid + invalid:
+        assert rate == pytest.approx(100.0 * valid / (valid + invalid))
+    else:
+        assert rate == 100.0
+
+
+def test_utc_now_is_an_aware_utc_instant() -> None:
+    assert utc_now().tzinfo is timezone.utc

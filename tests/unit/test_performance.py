@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import threading
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from sparkforge import performance
+from sparkforge.errors import ConfigurationError
 from sparkforge.performance import (
     MemoryProbe,
     OperationStats,
@@ -131,10 +133,13 @@ def test_memory_probe_figures_are_none_before_it_ran() -> None:
     assert MemoryProbe().peak_python_rss_growth_bytes is None
 
 
-@pytest.mark.parametrize("interval", [0.0, -1.0], ids=["zero", "negative"])
+@pytest.mark.parametrize("interval", [0.0, -1.0, math.nan], ids=["zero", "negative", "nan"])
 def test_memory_probe_rejects_non_positive_interval(interval: float) -> None:
-    with pytest.raises(ValueError, match="interval_secs"):
+    with pytest.raises(ConfigurationError) as caught:
         MemoryProbe(interval_secs=interval)
+    assert caught.value.code == "CONFIG_INVALID"
+    assert caught.value.params["option"] == "interval_secs"
+    assert isinstance(caught.value, ValueError)
 
 
 def test_rss_probes_are_consistent() -> None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sparkforge import table_operations as ops
-from sparkforge.errors import TableOperationError
+from sparkforge.errors import ConfigurationError, TableOperationError
 
 
 @pytest.mark.parametrize(
@@ -49,10 +49,13 @@ def test_validate_properties_accepts_keys_and_values_sql_text_can_hold(
 
 @pytest.mark.parametrize(
     "name",
-    ["logs", "_private", "Run_Log_2", "a" * 128],
-    ids=["plain", "underscore-first", "mixed-case-digits", "max-length"],
-)
-def test_validate_identifier_accepts_safe_names(name: str) -> None:
+    ["logs", "_private", "Run_Log_2", "a" * 128, "1logs", "user", "select", "DROP", "Table"],
+    ids=[
+        "plain", "underscore-first", "mixed-case-digits", "max-length", "digit-first",
+        "keyword-user", "keyword-select", "keyword-upper", "keyword-mixed",
+    ],
+)  # fmt: skip
+def test_validate_identifier_accepts_names_quoting_makes_safe(name: str) -> None:
     assert ops.validate_identifier(name) == name
     assert ops.quote_identifier(name) == f"`{name}`"
 
@@ -67,15 +70,14 @@ def test_validate_identifier_accepts_safe_names(name: str) -> None:
         ("run'log", "only ASCII"),
         ('run"log', "only ASCII"),
         ("logs;DROP TABLE x", "only ASCII"),
-        ("1logs", "only ASCII"),
         ("journal_é", "only ASCII"),
-        ("select", "reserved"),
-        ("DROP", "reserved"),
+        ("sales-eu", "only ASCII"),
+        ("K\u212a", "only ASCII"),
         (None, "expected a string"),
     ],
     ids=[
         "empty", "too-long", "space", "backtick", "quote", "double-quote", "semicolon",
-        "digit-first", "unicode", "keyword", "keyword-upper", "none",
+        "unicode", "hyphen", "kelvin-sign", "none",
     ],
 )  # fmt: skip
 def test_validate_identifier_rejects_hostile_names(name: object, fragment: str) -> None:
@@ -86,15 +88,9 @@ def test_validate_identifier_rejects_hostile_names(name: object, fragment: str) 
     assert fragment in caught.value.params["reason"]
 
 
-@given(st.text(max_size=200))
-def test_validate_identifier_accepts_exactly_the_safe_alphabet(name: str) -> None:
-    safe = (
-        0 < len(name) <= 128
-        and name.isascii()
-        and (name[0].isalpha() or name[0] == "_")
-        and all(c.isalnum() or c == "_" for c in name)
-        and name.lower() not in ops.RESERVED_WORDS
-    )
+@given(st.text(max_size=200) | st.sampled_from(sorted(ops.RESERVED_WORDS)))
+def test_validate_identifier_accepts_exactly_what_the_session_catalog_holds(name: str) -> None:
+    safe = 0 < len(name) <= 128 and name.isascii() and all(c.isalnum() or c == "_" for c in name)
     if safe:
         assert ops.validate_identifier(name) == name
     else:
@@ -103,24 +99,93 @@ def test_validate_identifier_accepts_exactly_the_safe_alphabet(name: str) -> Non
         assert caught.value.code == "IDENTIFIER_INVALID"
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["sales-eu", "run log", "journal_é", "数据", "a.b", "x" * 255, "user"],
+    ids=["hyphen", "space", "accent", "cjk", "dot", "max-length", "keyword"],
+)
+def test_validate_identifier_accepts_more_in_other_catalogs(name: str) -> None:
+    assert ops.validate_identifier(name, catalog="main") == name
+    assert ops.quote_identifier(name, catalog="main") == f"`{name}`"
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("", "empty"),
+        ("x" * 256, "longer than 255"),
+        ("a`b", "'`' is not allowed"),
+        ("a/b", "'/' is not allowed"),
+        ("a\\b", "is not allowed"),
+        (" lead", "space"),
+        ("trail ", "space"),
+        ("a\x00b", "U+0000"),
+        ("a\nb", "U+000A"),
+        ("evil\u202eexe", "U+202E"),
+        ("zero\u200bwidth", "U+200B"),
+    ],
+    ids=[
+        "empty", "too-long", "backtick", "slash", "backslash", "leading-space",
+        "trailing-space", "nul", "newline", "rtl-override", "zero-width-space",
+    ],
+)  # fmt: skip
+def test_validate_identifier_refuses_in_other_catalogs_what_quoting_cannot_fix(
+    name: str, fragment: str
+) -> None:
+    with pytest.raises(TableOperationError) as caught:
+        ops.validate_identifier(name, kind="schema", catalog="main")
+    assert caught.value.code == "IDENTIFIER_INVALID"
+    assert fragment in caught.value.params["reason"]
+
+
+@pytest.mark.parametrize(
+    "catalog", [None, "spark_catalog", "SPARK_CATALOG"], ids=["default", "named", "upper"]
+)
+def test_validate_identifier_applies_the_session_rule_to_the_session_catalog(
+    catalog: str | None,
+) -> None:
+    with pytest.raises(TableOperationError):
+        ops.validate_identifier("sales-eu", catalog=catalog)
+
+
 def test_table_ref_named_and_parsed() -> None:
     ref = ops.TableRef.parse("analytics.run_log")
     assert ref == ops.TableRef.named("analytics", "run_log")
-    assert (ref.fqn, ref.quoted, ref.is_path) == (
+    assert (ref.fqn, ref.quoted, ref.is_path, ref.catalog) == (
         "analytics.run_log",
         "`analytics`.`run_log`",
         False,
+        None,
     )
+
+
+def test_table_ref_with_catalog_named_and_parsed() -> None:
+    ref = ops.TableRef.parse("spark_catalog.user.run_log")
+    assert ref == ops.TableRef.named("user", "run_log", catalog="spark_catalog")
+    assert (ref.catalog, ref.schema, ref.name) == ("spark_catalog", "user", "run_log")
+    assert (ref.fqn, ref.quoted, ref.quoted_schema) == (
+        "spark_catalog.user.run_log",
+        "`spark_catalog`.`user`.`run_log`",
+        "`spark_catalog`.`user`",
+    )
+
+
+def test_table_ref_in_another_catalog_takes_its_names() -> None:
+    ref = ops.TableRef.named("sales-eu", "run log", catalog="main-prod")
+    assert ref.quoted == "`main-prod`.`sales-eu`.`run log`"
+    with pytest.raises(TableOperationError):
+        ops.TableRef.named("sales-eu", "run_log")
 
 
 @pytest.mark.parametrize(
     "fqn",
-    ["run_log", "a.b.c", "a.", ".b", "a;b.c"],
-    ids=["no-schema", "three", "tail", "head", "semicolon"],
+    ["run_log", "a.b.c.d", "a.", ".b", "a;b.c", "a..b", "spark_catalog.sch.t;x"],
+    ids=["no-schema", "four", "tail", "head", "semicolon", "empty-middle", "bad-3-part"],
 )
 def test_table_ref_parse_rejects_malformed(fqn: str) -> None:
-    with pytest.raises(TableOperationError):
+    with pytest.raises(TableOperationError) as caught:
         ops.TableRef.parse(fqn)
+    assert caught.value.code == "IDENTIFIER_INVALID"
 
 
 def test_table_ref_at_path() -> None:
@@ -231,6 +296,39 @@ def test_retry_on_conflict_does_not_retry_other_failures() -> None:
     assert flaky.calls == 1
 
 
-def test_retry_on_conflict_rejects_zero_attempts() -> None:
-    with pytest.raises(ValueError, match="max_attempts"):
-        ops.retry_on_conflict(lambda: 1, name="x", table=ops.TableRef.at_path("/t"), max_attempts=0)
+@pytest.mark.parametrize("attempts", [0, -1, True, 2.5], ids=["zero", "negative", "bool", "float"])
+def test_retry_on_conflict_rejects_unusable_attempts_as_configuration_error(
+    attempts: object,
+) -> None:
+    calls: list[int] = []
+    with pytest.raises(ConfigurationError) as caught:
+        ops.retry_on_conflict(
+            lambda: calls.append(1),
+            name="x",
+            table=ops.TableRef.at_path("/t"),
+            max_attempts=attempts,  # type: ignore[arg-type]
+        )
+    assert caught.value.code == "CONFIG_INVALID"
+    assert caught.value.params["option"] == "max_attempts"
+    assert calls == []
+
+
+def test_retry_on_conflict_gives_delta_reason_when_it_gives_up() -> None:
+    flaky = _Flaky(
+        5,
+        error="An error occurred while calling o9.save.\n"
+        ": io.delta.exceptions.ConcurrentAppendException: [DELTA_CONCURRENT_APPEND] Files "
+        "were added.",
+    )
+    with pytest.raises(TableOperationError) as caught:
+        ops.retry_on_conflict(
+            flaky,
+            name="append",
+            table=ops.TableRef.at_path("/t"),
+            max_attempts=2,
+            sleep=lambda _: None,
+        )
+    reason = caught.value.params["reason"]
+    assert reason.startswith("io.delta.exceptions.ConcurrentAppendException: [DELTA_CONC")
+    assert not reason.endswith(".")
+    assert ".." not in str(caught.value)

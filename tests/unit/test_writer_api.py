@@ -28,7 +28,6 @@ from sparkforge.writer import (
     WriterTableError,
     schema_problems,
 )
-from sparkforge.writer.core import _transaction
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -240,89 +239,6 @@ def test_schema_problems_lists_every_column_of_an_empty_schema() -> None:
     problems = schema_problems(T.StructType([]))
     assert len(problems) == len(LOG_SCHEMA.fields)
     assert all("migrate" not in p for p in problems)
-
-
-# --------------------------------------------------------------------------- _transaction
-
-
-def test_transaction_of_one_run_names_the_run() -> None:
-    app_id = _transaction(["2f1c-run"]).app_id
-    assert "2f1c-run" in app_id
-    assert _transaction(["other-run"]).app_id != app_id
-
-
-_ids = st.text(st.characters(codec="utf-8", min_codepoint=32), min_size=1, max_size=12)
-
-
-_batches_and_orders = st.lists(_ids, min_size=2, max_size=8, unique=True).flatmap(
-    lambda ids: st.tuples(st.just(ids), st.permutations(ids))
-)
-
-
-@given(_batches_and_orders)
-def test_transaction_of_a_batch_ignores_run_order(batch: tuple[list[str], list[str]]) -> None:
-    run_ids, shuffled = batch
-    assert _transaction(shuffled).app_id == _transaction(run_ids).app_id
-    assert all(_transaction([r]).app_id != _transaction(run_ids).app_id for r in run_ids)
-
-
-@given(
-    st.lists(_ids, min_size=2, max_size=6, unique=True),
-    st.lists(_ids, min_size=2, max_size=6, unique=True),
-)
-def test_transaction_of_another_batch_differs(first: list[str], second: list[str]) -> None:
-    same = set(first) == set(second)
-    assert (_transaction(first).app_id == _transaction(second).app_id) == same
-
-
-# --------------------------------------------------------------------------- LogWriter._batches
-
-
-def _writer(batch_size: int) -> LogWriter:
-    config = WriterConfig(table_schema="ops", table_name="run_log", batch_size=batch_size)
-    # Not a session: LogWriter.__init__ must not touch it (any use would raise).
-    writer: LogWriter = LogWriter(object(), config)  # type: ignore[call-overload]
-    return writer
-
-
-def _runs(sizes: list[int]) -> list[tuple[str, list[LogRow]]]:
-    # Rows are opaque to the batching: distinct placeholders are enough.
-    return [(f"run-{i}", [object()] * size) for i, size in enumerate(sizes)]  # type: ignore[list-item]
-
-
-def test_log_writer_batches_example() -> None:
-    runs = _runs([2, 2, 1, 5, 1])
-    batches = _writer(4)._batches(runs)
-    assert [[run_id for run_id, _ in batch] for batch in batches] == [
-        ["run-0", "run-1"],
-        ["run-2"],
-        ["run-3"],
-        ["run-4"],
-    ]
-
-
-def test_log_writer_batches_of_nothing_is_nothing() -> None:
-    assert _writer(3)._batches([]) == []
-
-
-@given(st.lists(st.integers(1, 12), max_size=25), st.integers(1, 10))
-def test_log_writer_batches_keep_runs_whole_in_order_within_the_size(
-    sizes: list[int], batch_size: int
-) -> None:
-    runs = _runs(sizes)
-    batches = _writer(batch_size)._batches(runs)
-    # Order kept and no run split, lost or repeated: the same run objects, in order.
-    assert [run for batch in batches for run in batch] == runs
-    assert all(a is b for a, b in zip((r for b in batches for r in b), runs, strict=True))
-    for batch in batches:
-        rows = sum(len(rows) for _, rows in batch)
-        assert batch, "empty batch"
-        # Within the size, unless the batch is one run larger than it.
-        assert rows <= batch_size or len(batch) == 1
-    # As few commits as the size allows: a batch ends only when the next run does not fit.
-    for batch, following in itertools.pairwise(batches):
-        rows = sum(len(rows) for _, rows in batch)
-        assert rows + len(following[0][1]) > batch_size
 
 
 # --------------------------------------------------------------------------- results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from sparkforge.writer._commit import (
     transaction_for,
 )
 
+_AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _ids = st.text(st.characters(codec="utf-8", min_codepoint=32), min_size=1, max_size=12)
 _nonces = st.text("0123456789abcdef", min_size=1, max_size=8)
 _batches_and_orders = st.lists(_ids, min_size=2, max_size=8, unique=True).flatmap(
@@ -28,7 +30,11 @@ _batches_and_orders = st.lists(_ids, min_size=2, max_size=8, unique=True).flatma
 
 def _commit(version: int, user_metadata: str | None, rows: int | None = 3) -> Commit:
     return Commit(
-        version=version, operation="WRITE", num_output_rows=rows, user_metadata=user_metadata
+        version=version,
+        operation="WRITE",
+        num_output_rows=rows,
+        user_metadata=user_metadata,
+        timestamp=_AT,
     )
 
 
@@ -134,11 +140,14 @@ def test_progress_keeps_the_three_outcomes_apart() -> None:
     assert result.rows_written == 10
 
 
-def test_progress_an_unknown_row_count_makes_the_total_unknown() -> None:
+def test_progress_an_unknown_row_count_stays_unknown_not_zero() -> None:
     progress = Progress(run_ids=("a", "b"))
     progress.record(["a"], Found(Outcome.WRITTEN, 3, 10))
     progress.record(["b"], Found(Outcome.WRITTEN, 4, None))
-    assert progress.result(0.1).rows_written is None
+    result = progress.result(0.1)
+    assert result.commit_rows_written == (10, None)
+    assert result.rows_unknown_commits == 1
+    assert result.rows_written == 10
 
 
 # --------------------------------------------------------------------------- plan_batches

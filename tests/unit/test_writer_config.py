@@ -20,7 +20,9 @@ from sparkforge.writer.config import (
     DEFAULT_TABLE_PROPERTIES,
     PARTITIONABLE_COLUMNS,
     Compression,
+    CompressionName,
     Deduplication,
+    DeduplicationName,
     FailurePolicy,
     WriteMode,
     WriterConfig,
@@ -193,7 +195,13 @@ HOSTILE_IDS = [
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=HOSTILE_IDS)
 @pytest.mark.parametrize("option", ["table_schema", "table_name"], ids=["schema", "table"])
 def test_writer_config_rejects_hostile_identifiers(option: str, name: object) -> None:
-    _rejected(option, **{**TARGET, option: name})
+    # The identifier rules are validate_identifier's alone: the config agrees with it.
+    try:
+        validate_identifier(name, kind="table")
+    except TableOperationError:
+        _rejected(option, **{**TARGET, option: name})
+    else:
+        assert isinstance(_build(**{**TARGET, option: name}), WriterConfig)
 
 
 @pytest.mark.parametrize(
@@ -583,15 +591,15 @@ def test_writer_config_rejects_integers_out_of_bounds(option: str, value: object
 # --------------------------------------------------------------------------- literal options
 
 
-@pytest.mark.parametrize(
-    "compression", typing.get_args(Compression), ids=list(typing.get_args(Compression))
-)
-def test_writer_config_accepts_each_compression(compression: str) -> None:
-    assert WriterConfig(**TARGET, compression=compression).compression == compression  # type: ignore[arg-type]
+@pytest.mark.parametrize("compression", typing.get_args(CompressionName), ids=str)
+def test_writer_config_accepts_each_compression(compression: CompressionName) -> None:
+    config = WriterConfig(**TARGET, compression=compression)
+    assert config.compression is Compression(compression)
 
 
 def test_writer_config_compressions_include_the_common_codecs() -> None:
-    assert {"snappy", "zstd", "gzip", "uncompressed"} <= set(typing.get_args(Compression))
+    assert {"snappy", "zstd", "gzip", "uncompressed"} <= {c.value for c in Compression}
+    assert set(typing.get_args(CompressionName)) == {c.value for c in Compression}
 
 
 @pytest.mark.parametrize(
@@ -603,16 +611,15 @@ def test_writer_config_rejects_bad_compressions(compression: object) -> None:
     _rejected("compression", **TARGET, compression=compression)
 
 
-@pytest.mark.parametrize(
-    "deduplication", typing.get_args(Deduplication), ids=list(typing.get_args(Deduplication))
-)
-def test_writer_config_accepts_each_deduplication(deduplication: str) -> None:
-    config = WriterConfig(**TARGET, deduplication=deduplication)  # type: ignore[arg-type]
-    assert config.deduplication == deduplication
+@pytest.mark.parametrize("deduplication", typing.get_args(DeduplicationName), ids=str)
+def test_writer_config_accepts_each_deduplication(deduplication: DeduplicationName) -> None:
+    config = WriterConfig(**TARGET, deduplication=deduplication)
+    assert config.deduplication is Deduplication(deduplication)
 
 
 def test_writer_config_deduplications_are_the_documented_ones() -> None:
-    assert set(typing.get_args(Deduplication)) == {"transaction", "scan", "none"}
+    assert {d.value for d in Deduplication} == {"transaction", "scan", "none"}
+    assert set(typing.get_args(DeduplicationName)) == {d.value for d in Deduplication}
 
 
 @pytest.mark.parametrize(
@@ -659,3 +666,130 @@ def test_writer_config_table_properties_must_fit_sql_text(
         WriterConfig(table_schema="ops", table_name="run_log", table_properties=properties)
     assert caught.value.params["option"] == "table_properties"
     assert fragment in caught.value.params["reason"]
+
+
+# --------------------------------------------------------------------------- enumerated options
+
+
+def test_writer_config_takes_enumerated_options_as_plain_strings() -> None:
+    # Type-checked by mypy with no ignore: the options accept their values as plain strings.
+    config = WriterConfig(
+        **TARGET,
+        write_mode="overwrite",
+        compression="zstd",
+        on_failure="warn",
+        deduplication="none",
+    )
+    assert config.write_mode is WriteMode.OVERWRITE
+    assert config.compression is Compression.ZSTD
+    assert config.on_failure is FailurePolicy.WARN
+    assert config.deduplication is Deduplication.NONE
+
+
+def test_writer_config_write_mode_is_the_one_write_mode_type() -> None:
+    import sparkforge.models
+    import sparkforge.writer
+
+    assert WriteMode is sparkforge.models.WriteMode is sparkforge.writer.WriteMode
+    assert [m.value for m in WriteMode] == ["append", "overwrite"]
+
+
+def test_writer_config_refuses_overwrite_with_scan_deduplication() -> None:
+    error = _rejected(
+        "write_mode, deduplication", **TARGET, write_mode="overwrite", deduplication="scan"
+    )
+    assert "would delete those runs" in error.params["reason"]
+    assert isinstance(WriterConfig(**TARGET, write_mode="overwrite"), WriterConfig)
+    assert isinstance(WriterConfig(**TARGET, deduplication="scan"), WriterConfig)
+
+
+@pytest.mark.parametrize(
+    ("options", "option", "hint"),
+    [
+        (
+            {"table_schema": "x", "table_name": "ops.runs"},
+            "table_name",
+            "give the schema as table_schema='ops' and table_name='runs'",
+        ),
+        (
+            {"table_schema": "x", "table_name": "main.ops.runs"},
+            "table_name",
+            "give table_catalog='main', table_schema='ops' and table_name='runs'",
+        ),
+        (
+            {"table_schema": "main.ops", "table_name": "runs"},
+            "table_schema",
+            "give the catalog as table_catalog='main' and table_schema='ops'",
+        ),
+    ],
+    ids=["schema_in_name", "catalog_and_schema_in_name", "catalog_in_schema"],
+)
+def test_writer_config_dotted_name_gets_a_hint(
+    options: dict[str, str], option: str, hint: str
+) -> None:
+    assert hint in _rejected(option, **options).params["reason"]
+
+
+_BAD_OPTIONS: list[tuple[str, object]] = [
+    ("write_mode", "upsert"),
+    ("compression", "brotli"),
+    ("on_failure", "ignore"),
+    ("deduplication", "merge"),
+    ("batch_size", 0),
+    ("max_commit_attempts", 999),
+    ("enable_performance_monitoring", "yes"),
+    ("enable_data_quality_checks", 1),
+    ("environment", "   "),
+    ("partition_columns", ("run_date", "nope")),
+    ("partition_columns", ("run_date", "run_date")),
+    ("partition_columns", "run_date"),
+    ("table_properties", ["delta.x"]),
+    ("table_properties", {"delta.appendOnly": 5}),
+    ("table_properties", {"sparkforge.log.schemaVersion": "2"}),
+    ("table_properties", {"delta.x": "it's"}),
+    ("table_name_pattern", "{table_name:>9}"),
+    ("table_name_pattern", "logs"),
+    ("table_name_pattern", "{table_name}_{region}"),
+    ("table_name", "run log"),
+    ("table_schema", "op$"),
+    ("table_catalog", "cat alog"),
+]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), _BAD_OPTIONS, ids=[f"{o}-{i}" for i, (o, _) in enumerate(_BAD_OPTIONS)]
+)
+def test_writer_config_option_error_echoes_the_bad_value(option: str, value: object) -> None:
+    error = _rejected(option, **{**TARGET, option: value})
+    if isinstance(value, dict):
+        value = next(iter(value.values()))
+    elif isinstance(value, tuple) and "nope" in value:
+        value = "nope"
+    assert repr(value) in error.params["reason"]
+
+
+def test_writer_config_reports_every_bad_option_at_once() -> None:
+    with pytest.raises(WriterConfigurationError) as caught:
+        WriterConfig(**TARGET, batch_size=0, compression="brotli")  # type: ignore[arg-type]
+    error = caught.value
+    assert error.params["option"] == "compression, batch_size"
+    assert [p.path for p in error.problems] == ["compression", "batch_size"]
+    assert "got 0" in error.params["reason"]
+    assert "got 'brotli'" in error.params["reason"]
+
+
+def test_writer_config_bad_name_is_not_also_a_bad_pattern() -> None:
+    error = _rejected("table_name", **{**TARGET, "table_name": "run log"})
+    assert [p.path for p in error.problems] == ["table_name"]
+
+
+def test_writer_config_table_catalog_is_validated_and_kept() -> None:
+    config = WriterConfig(table_catalog="spark_catalog", **TARGET)
+    assert config.table_catalog == "spark_catalog"
+    _rejected("table_catalog", table_catalog="", **TARGET)
+
+
+def test_writer_config_table_catalog_names_a_three_part_table() -> None:
+    table = WriterConfig(table_catalog="spark_catalog", **TARGET).table
+    assert table.fqn == "spark_catalog.ops.run_log"
+    assert WriterConfig(**TARGET).table.fqn == "ops.run_log"

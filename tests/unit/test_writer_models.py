@@ -32,6 +32,7 @@ from sparkforge.models import (
     RunStatus,
     StepResult,
     StepStatus,
+    WriteMode,
 )
 from sparkforge.writer.models import (
     LOG_COLUMNS,
@@ -584,36 +585,79 @@ def test_rows_from_report_rows_fill_every_required_column() -> None:
             assert [c for c in REQUIRED_COLUMNS if row[c] is None] == []  # type: ignore[literal-required]
 
 
-@pytest.mark.parametrize("enabled", [True, False], ids=["gc_enabled", "gc_disabled"])
-def test_rows_from_report_restores_the_garbage_collector_state(enabled: bool) -> None:
+def _mutable_values(row: LogRow) -> list[object]:
+    values: list[object] = []
+    for value in row.values():
+        if isinstance(value, (dict, list)):
+            values.append(value)
+        if isinstance(value, list):
+            values.extend(item for item in value if isinstance(item, dict))
+    return values
+
+
+def test_rows_from_report_rows_share_no_mutable_object() -> None:
+    report = make_report(4)
+    rows = rows_from_report(report, extra_tags={"team": "data"})
+    shared = [id(v) for row in rows for v in _mutable_values(row)]
+    assert len(shared) == len(set(shared))
+    rows[0]["tags"]["env"] = "changed"
+    rows[0]["rule_results"].clear()
+    assert [row["tags"]["env"] for row in rows[1:]] == ["test"] * 3
+    assert all(row["rule_results"] for row in rows[1:])
+    assert report.context is not None
+    assert report.context.tags["env"] == "test"
+    again = rows_from_report(report, extra_tags={"team": "data"})
+    assert again[0]["tags"]["env"] == "test"
+
+
+def test_rows_from_report_run_row_owns_its_tags() -> None:
+    report = make_failed_before_steps()
+    rows = rows_from_report(report, extra_tags={"team": "data"})
+    rows[-1]["tags"]["team"] = "changed"
+    assert rows_from_report(report, extra_tags={"team": "data"})[-1]["tags"]["team"] == "data"
+
+
+def test_rows_from_report_never_switches_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse() -> None:
+        raise AssertionError("a library call must not change the process's collector state")
+
     was_enabled = gc.isenabled()
+    monkeypatch.setattr(gc, "disable", refuse)
+    monkeypatch.setattr(gc, "enable", refuse)
+    assert len(rows_from_report(make_report(50))) == 50
+    assert gc.isenabled() is was_enabled
+
+
+def test_rows_from_report_lets_the_collector_run_during_a_big_flatten() -> None:
+    # Observed from inside the collector: it keeps running while a big report is flattened.
+    if not gc.isenabled():
+        pytest.fail("the test process runs with the garbage collector disabled")
+    report = make_report(20_000)
+    collections: list[int] = []
+
+    def observe(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(observe)
     try:
-        gc.enable() if enabled else gc.disable()
-        rows_from_report(make_report(3))
-        assert gc.isenabled() is enabled
+        rows = rows_from_report(report)
     finally:
-        gc.enable() if was_enabled else gc.disable()
+        gc.callbacks.remove(observe)
+    assert len(rows) == 20_000
+    assert collections  # the old implementation paused the collector: none ran
+    assert gc.isenabled()
 
 
-class _BoomError(Exception):
-    pass
-
-
-class _ExplodingSteps(tuple[StepResult, ...]):
-    def __iter__(self) -> Iterator[StepResult]:
-        raise _BoomError
-
-
-def test_rows_from_report_restores_the_garbage_collector_when_it_fails() -> None:
-    was_enabled = gc.isenabled()
-    report = _with(make_report(1), steps=_ExplodingSteps(make_report(1).steps))
-    try:
-        gc.enable()
-        with pytest.raises(_BoomError):
-            rows_from_report(report)
-        assert gc.isenabled()
-    finally:
-        gc.enable() if was_enabled else gc.disable()
+def test_rows_from_report_write_mode_is_plain_text() -> None:
+    step = dataclasses.replace(
+        make_step("s", phase=Phase.SILVER, index=0), write_mode=WriteMode.OVERWRITE
+    )
+    (row,) = rows_from_report(_with(make_report(1), steps=(step,)))
+    assert row["write_mode"] == "overwrite"
+    assert type(row["write_mode"]) is str
 
 
 # --------------------------------------------------------------------------- report_problems
@@ -1271,3 +1315,38 @@ def test_report_problems_survives_report_numbers_too_big_to_print(field: str, pa
     else:
         report = _with(report, **{field: _HUGE})
     assert path in _paths(report_problems(report))
+
+
+# --------------------------------------------------------------------------- result types
+
+
+def test_write_result_counts_commits_whose_row_count_is_unknown() -> None:
+    from sparkforge.writer.models import WriteResult
+
+    result = WriteResult(
+        run_ids=("a", "b", "c"),
+        written_run_ids=("a",),
+        skipped_run_ids=("b",),
+        unconfirmed_run_ids=("c",),
+        rows_written=5,
+        commit_rows_written=(5, None),
+        table_versions=(3, 4),
+    )
+    assert (result.rows_written, result.rows_unknown_commits, result.commits) == (5, 1, 2)
+    assert result.success  # an unconfirmed commit is not an error
+    assert WriteResult(run_ids=()).rows_unknown_commits == 0
+
+
+def test_writer_metrics_names_the_python_rss_growth() -> None:
+    from sparkforge.writer.models import WriterMetrics
+
+    names = [f.name for f in dataclasses.fields(WriterMetrics)]
+    assert "peak_python_rss_growth_bytes" in names
+    assert "peak_memory_growth_bytes" not in names
+
+
+def test_writer_models_has_no_dead_helpers() -> None:
+    import sparkforge.writer.models as module
+
+    assert not hasattr(module, "row_to_tuple")
+    assert not hasattr(module, "_collector_paused")
