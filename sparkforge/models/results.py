@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 from sparkforge._parsing import join_path
 from sparkforge.models._base import Model
 from sparkforge.models.enums import Phase, StepStatus, WriteMode, as_member
+from sparkforge.models.rates import validation_rate
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -251,6 +252,17 @@ class PipelineMetrics(Model):
     valid_rows: int = 0
     invalid_rows: int = 0
     steps_duration_secs: float = 0.0
+
+    @property
+    def validation_rate(self) -> float:
+        """``valid_rows`` as a percentage of the run's validated rows (100.0 when none).
+
+        Examples
+        --------
+        >>> PipelineMetrics(valid_rows=3, invalid_rows=1).validation_rate
+        75.0
+        """
+        return validation_rate(self.valid_rows, self.invalid_rows)
 
     @classmethod
     def from_steps(cls, steps: tuple[StepResult, ...]) -> Self:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sparkforge.table_operations.conflicts import retry_on_conflict
 from sparkforge.table_operations.detail import describe_table
 from sparkforge.table_operations.identifiers import identifier_error
+from sparkforge.table_operations.property_values import property_value_problem
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,7 +45,8 @@ def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
     """Check that :func:`set_properties` can set ``properties``; return them as a dict.
 
     Keys are dotted words (``delta.logRetentionDuration``); values may hold any character but
-    a quote, a backslash or a control character.
+    a quote, a backslash or a control character, and the value of a typed Delta property must
+    be one Delta accepts (see :mod:`sparkforge.table_operations.property_values`).
 
     Raises
     ------
@@ -55,6 +57,11 @@ def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
     --------
     >>> validate_properties({"delta.logRetentionDuration": "interval 30 days"})
     {'delta.logRetentionDuration': 'interval 30 days'}
+    >>> validate_properties({"delta.appendOnly": "yes"})
+    Traceback (most recent call last):
+    ...
+    sparkforge.errors.TableOperationError: [IDENTIFIER_INVALID] Invalid table property name \
+'delta.appendOnly': its value 'yes' is not a boolean: Delta accepts true or false.
     """
     checked: dict[str, str] = {}
     # Typed as str, but given by users: check what they are.
@@ -75,6 +82,9 @@ def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
                 key,
                 f"its value {shown!r} holds a quote, a backslash or a control character",
             )
+        problem = property_value_problem(key, value)
+        if problem is not None:
+            raise identifier_error("table property", key, problem)
         checked[key] = value
     return checked
 

@@ -8,8 +8,11 @@
     writer.write_report(report)
 
 The legacy names ``MinimalLogRow``, ``MIN_LOG_SCHEMA`` and ``flatten_report_min`` are still
-served from here; using one emits a ``DeprecationWarning`` naming its replacement (see the
-migration guide).
+served from here (docs/legacy.md); using one emits a ``DeprecationWarning`` naming its
+replacement. Constants live in their modules: ``sparkforge.writer.config`` (``DEFAULT_*``,
+``PARTITIONABLE_COLUMNS``) and ``sparkforge.writer.models`` (``LOG_COLUMNS``,
+``LOG_SCHEMA_VERSION``, ``REQUIRED_COLUMNS``); the checks of a log table in
+:mod:`sparkforge.validation`.
 """
 
 from __future__ import annotations
@@ -17,14 +20,7 @@ from __future__ import annotations
 import threading
 import warnings
 
-from sparkforge.validation import check_log_quality, schema_problems
 from sparkforge.writer.config import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_MAX_COMMIT_ATTEMPTS,
-    DEFAULT_PARTITION_COLUMNS,
-    DEFAULT_TABLE_NAME_PATTERN,
-    DEFAULT_TABLE_PROPERTIES,
-    PARTITIONABLE_COLUMNS,
     Compression,
     Deduplication,
     FailurePolicy,
@@ -40,10 +36,7 @@ from sparkforge.writer.exceptions import (
 )
 from sparkforge.writer.migration import MigrationResult, migrate_legacy_table
 from sparkforge.writer.models import (
-    LOG_COLUMNS,
     LOG_SCHEMA,
-    LOG_SCHEMA_VERSION,
-    REQUIRED_COLUMNS,
     DataQualityCheck,
     DataQualityResult,
     LogRow,
@@ -55,31 +48,20 @@ from sparkforge.writer.models import (
 )
 
 __all__ = [
-    "check_log_quality",
     "Clock",
     "Compression",
     "DataQualityCheck",
     "DataQualityResult",
     "Deduplication",
-    "DEFAULT_BATCH_SIZE",
-    "DEFAULT_MAX_COMMIT_ATTEMPTS",
-    "DEFAULT_PARTITION_COLUMNS",
-    "DEFAULT_TABLE_NAME_PATTERN",
-    "DEFAULT_TABLE_PROPERTIES",
     "FailurePolicy",
-    "LOG_COLUMNS",
     "LOG_SCHEMA",
-    "LOG_SCHEMA_VERSION",
     "LogRow",
     "LogWriter",
     "migrate_legacy_table",
     "MigrationResult",
-    "PARTITIONABLE_COLUMNS",
     "report_problems",
-    "REQUIRED_COLUMNS",
     "rows_from_report",
     "RuleResultRow",
-    "schema_problems",
     "WriteMode",
     "WriterConfig",
     "WriterConfigurationError",

@@ -17,13 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
-from pyspark.sql.window import Window
-
 from sparkforge import table_operations as ops
 from sparkforge.errors import TableOperationError
-from sparkforge.table_operations import TableRef, failure_reason
+from sparkforge.table_operations import TableRef
+from sparkforge.writer._legacy_schema import (
+    _LEGACY_TYPES,
+    _V1_TYPES,
+    _has_v1_columns,
+    _is_v1,
+    _type_mismatches,
+)
+from sparkforge.writer._legacy_schema import (
+    _migrated as _migrated,  # re-exported: tests build the migrated rows with it
+)
+from sparkforge.writer._migration_commit import _failed, _read_at, _verified_commit
 from sparkforge.writer.config import (
     DEFAULT_MAX_COMMIT_ATTEMPTS,
     DEFAULT_TABLE_PROPERTIES,
@@ -31,45 +38,16 @@ from sparkforge.writer.config import (
     SCHEMA_VERSION_PROPERTY,
 )
 from sparkforge.writer.exceptions import WriterConfigurationError, WriterTableError
-from sparkforge.writer.models import LOG_COLUMNS, LOG_SCHEMA
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
 __all__ = ["legacy_run_id", "migrate_legacy_table", "MigrationResult"]
 
-# The legacy log table's schema: what a migration reads. ``sparkforge.writer.legacy`` serves
-# it as the deprecated ``MIN_LOG_SCHEMA``; it is defined here so that nothing but the package
-# ``__init__`` has to import the deprecated module.
-_LEGACY_LOG_SCHEMA = T.StructType(
-    [
-        T.StructField("run_mode", T.StringType(), False),
-        T.StructField("run_started_at", T.TimestampType(), True),
-        T.StructField("run_ended_at", T.TimestampType(), True),
-        T.StructField("phase", T.StringType(), False),
-        T.StructField("step", T.StringType(), False),
-        T.StructField("start_time", T.TimestampType(), True),
-        T.StructField("end_time", T.TimestampType(), True),
-        T.StructField("table_fqn", T.StringType(), True),
-        T.StructField("write_mode", T.StringType(), True),
-        T.StructField("input_rows", T.IntegerType(), True),
-        T.StructField("output_rows", T.IntegerType(), True),
-        T.StructField("rows_written", T.IntegerType(), True),
-        T.StructField("valid_rows", T.IntegerType(), False),
-        T.StructField("invalid_rows", T.IntegerType(), False),
-        T.StructField("validation_rate", T.FloatType(), False),
-        T.StructField("previous_watermark", T.TimestampType(), True),
-        T.StructField("filtered_rows", T.IntegerType(), True),
-    ]
-)
-_LEGACY_COLUMNS: tuple[str, ...] = tuple(_LEGACY_LOG_SCHEMA.fieldNames())
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROS_PER_DAY = 86_400_000_000
 _FIRST_BACKOFF_SECS = 0.2
-# How many recent commits are searched for the migration's own commit (and its restore).
-_HISTORY_WINDOW = 100
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,42 +123,6 @@ def legacy_run_id(
     return "legacy-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-# --------------------------------------------------------------------------- schemas
-
-
-def _has_v1_columns(schema: T.StructType) -> bool:
-    """Whether ``schema`` has any column only the v1 log has."""
-    return bool(set(schema.fieldNames()) & (set(LOG_COLUMNS) - set(_LEGACY_COLUMNS)))
-
-
-def _is_v1(schema: T.StructType) -> bool:
-    """Whether ``schema`` has every v1 column with its type (nullability aside)."""
-    found = {f.name: f.dataType.simpleString() for f in schema.fields}
-    return all(found.get(f.name) == f.dataType.simpleString() for f in LOG_SCHEMA.fields)
-
-
-def _type_mismatches(schema: T.StructType, expected: Mapping[str, tuple[T.DataType, ...]]) -> str:
-    found = {f.name: f.dataType.simpleString() for f in schema.fields}
-    parts = []
-    missing = [name for name in expected if name not in found]
-    unexpected = [name for name in found if name not in expected]
-    if missing:
-        parts.append(f"missing columns {', '.join(missing)}")
-    if unexpected:
-        parts.append(f"unexpected columns {', '.join(unexpected)}")
-    for name, types in expected.items():
-        allowed = list(dict.fromkeys(t.simpleString() for t in types))
-        if name in found and found[name] not in allowed:
-            parts.append(f"column {name} is {found[name]}, expected {' or '.join(allowed)}")
-    return "; ".join(parts)
-
-
-_LEGACY_TYPES: dict[str, tuple[T.DataType, ...]] = {
-    f.name: (f.dataType, LOG_SCHEMA[f.name].dataType) for f in _LEGACY_LOG_SCHEMA.fields
-}
-_V1_TYPES: dict[str, tuple[T.DataType, ...]] = {f.name: (f.dataType,) for f in LOG_SCHEMA.fields}
-
-
 # --------------------------------------------------------------------------- arguments
 
 
@@ -215,111 +157,6 @@ def _check_arguments(
         raise _config_error(
             "max_commit_attempts", f"expected an int >= 1, got {max_commit_attempts!r}"
         )
-
-
-# --------------------------------------------------------------------------- rows
-
-
-def _migrated(source_df: DataFrame, *, pipeline_name: str, logged_at: datetime) -> DataFrame:
-    """Return the legacy rows as v1 rows (see :func:`migrate_legacy_table` for each column)."""
-    start_micros = F.unix_micros(F.col("run_started_at"))
-
-    def instant_text(micros: Column) -> Column:
-        return F.coalesce(micros.cast("string"), F.lit("null"))
-
-    run_key = F.concat_ws(
-        "|",
-        F.coalesce(F.col("run_mode"), F.lit("")),
-        instant_text(start_micros),
-        instant_text(F.unix_micros(F.col("run_ended_at"))),
-    )
-    run_id = F.concat(F.lit("legacy-"), F.substring(F.sha2(run_key, 256), 1, 32))
-    # The UTC date by integer arithmetic on the instant: no session time zone involved.
-    days = (start_micros - F.pmod(start_micros, F.lit(_MICROS_PER_DAY))) / F.lit(_MICROS_PER_DAY)
-    phase_rank = (
-        F.when(F.col("phase") == "bronze", 0)
-        .when(F.col("phase") == "silver", 1)
-        .when(F.col("phase") == "gold", 2)
-        .otherwise(3)
-    )
-    # Phase, then start time, then step; the other columns only break ties between otherwise
-    # equal rows, so the numbering is the same on every run of the migration.
-    ties = [
-        F.col(name).asc_nulls_last()
-        for name in _LEGACY_COLUMNS
-        if name not in ("phase", "start_time", "step")
-    ]
-    order = [phase_rank, F.col("start_time").asc_nulls_last(), F.col("step").asc_nulls_last()]
-    in_run = Window.partitionBy(run_id).orderBy(*order, *ties)
-    values: dict[str, Column] = {name: F.col(name) for name in _LEGACY_COLUMNS}
-    values.update(
-        run_id=run_id,
-        pipeline_name=F.lit(pipeline_name),
-        run_status=F.lit("unknown"),
-        run_date=F.date_from_unix_date(days.cast("int")),
-        row_kind=F.lit("step"),
-        step_index=F.row_number().over(in_run) - 1,
-        step_status=F.lit("unknown"),
-        duration_secs=F.lit(None),
-        rule_results=F.array(),
-        error_type=F.lit(None),
-        error_message=F.lit(None),
-        tags=F.create_map(F.lit("migrated_from"), F.lit("legacy")),
-        logged_at=F.lit(logged_at),
-        schema_version=F.lit(0),
-        writer_version=F.lit("legacy"),
-    )
-    return source_df.select(
-        *[
-            values[f.name].cast(f.dataType).alias(f.name, metadata=f.metadata)
-            for f in LOG_SCHEMA.fields
-        ]
-    )
-
-
-# --------------------------------------------------------------------------- history
-
-
-@dataclass(frozen=True, slots=True)
-class _Commit:
-    """One commit of the table history, with the version its transaction read."""
-
-    version: int
-    read_version: int | None
-    operation: str
-    num_output_rows: int | None
-    user_metadata: str | None
-
-
-def _recent_commits(spark: SparkSession, table: TableRef) -> list[_Commit]:
-    """Return the table's latest commits, newest first."""
-    rows = (
-        ops.history(spark, table, limit=_HISTORY_WINDOW)
-        .select("version", "readVersion", "operation", "operationMetrics", "userMetadata")
-        .collect()
-    )
-    commits = []
-    for row in rows:
-        output = (row["operationMetrics"] or {}).get("numOutputRows")
-        read_version = row["readVersion"]
-        commits.append(
-            _Commit(
-                version=int(row["version"]),
-                read_version=None if read_version is None else int(read_version),
-                operation=str(row["operation"]),
-                num_output_rows=None if output is None else int(output),
-                user_metadata=row["userMetadata"],
-            )
-        )
-    return commits
-
-
-def _read_at(spark: SparkSession, table: TableRef, version: int) -> DataFrame:
-    """Return the table as it was at ``version`` (Delta time travel)."""
-    reader = spark.read.format("delta").option("versionAsOf", str(version))
-    if table.path is not None:
-        return reader.load(table.path)
-    return reader.table(table.fqn)
 
 
 # --------------------------------------------------------------------------- migration
@@ -363,7 +200,7 @@ def migrate_legacy_table(
         The ``logged_at`` of every migrated row (a timezone-aware instant; default: now).
     table_properties
         The properties a log table should have (default
-        :data:`~sparkforge.writer.DEFAULT_TABLE_PROPERTIES`). Only those the table lacks are
+        :data:`~sparkforge.writer.config.DEFAULT_TABLE_PROPERTIES`). Only those the table lacks are
         set; values it already has are kept.
     max_commit_attempts
         How many times the whole migration (pin, read, rebuild, commit) is tried while other
@@ -541,75 +378,6 @@ def _attempt(
         rows_migrated=commit.num_output_rows,
         properties_set=completed,
         attempts=attempt,
-    )
-
-
-def _verified_commit(spark: SparkSession, table: TableRef, marker: str, pinned: int) -> _Commit:
-    """Return the migration's commit once it is proven to have replaced exactly ``pinned``.
-
-    Otherwise restore the version before it and raise ``TABLE_CONCURRENT_CHANGE``.
-    """
-    try:
-        commits = _recent_commits(spark, table)
-    except TableOperationError as exc:
-        raise WriterTableError(exc.code, exc.params) from exc
-    except Exception as exc:
-        raise _failed("history", table, exc) from exc
-    ours = next((c for c in commits if c.user_metadata == marker), None)
-    if ours is None:
-        raise _concurrent(
-            table,
-            f"the migration's commit is not among the {_HISTORY_WINDOW} latest, so it cannot "
-            f"be checked; compare the table with version {pinned} (time travel)",
-        )
-    if ours.read_version == pinned:
-        return ours
-    before = ours.version - 1
-    restored = _restore(spark, table, before, after=ours.version)
-    raise _concurrent(
-        table,
-        f"version {pinned} was migrated but the overwrite began at version "
-        f"{ours.read_version}; the migration (version {ours.version}) was undone by restoring "
-        f"version {before} {restored}",
-    )
-
-
-def _restore(spark: SparkSession, table: TableRef, version: int, *, after: int) -> str:
-    """Restore ``version``; say whether the restore replaced exactly commit ``after``."""
-    try:
-        table.delta_table(spark).restoreToVersion(version)
-        commits = _recent_commits(spark, table)
-    except Exception as exc:
-        raise WriterTableError(
-            "TABLE_CONCURRENT_CHANGE",
-            {
-                "operation": "migrate_legacy_table",
-                "table": str(table),
-                "reason": f"the migration (version {after}) replaced a version other than the "
-                f"one it read, and restoring version {version} failed ({failure_reason(exc)}); "
-                f"restore version {version} by hand",
-            },
-        ) from exc
-    restore = next((c for c in commits if c.operation == "RESTORE"), None)
-    if restore is not None and restore.read_version == after:
-        return f"(version {restore.version}), so every row is there"
-    return (
-        "after other commits; check the versions after "
-        f"{after} (time travel) for rows of writers that committed meanwhile"
-    )
-
-
-def _concurrent(table: TableRef, reason: str) -> WriterTableError:
-    return WriterTableError(
-        "TABLE_CONCURRENT_CHANGE",
-        {"operation": "migrate_legacy_table", "table": str(table), "reason": reason},
-    )
-
-
-def _failed(operation: str, table: TableRef, exc: BaseException) -> WriterTableError:
-    return WriterTableError(
-        "TABLE_OPERATION_FAILED",
-        {"operation": operation, "table": str(table), "reason": failure_reason(exc)},
     )
 
 

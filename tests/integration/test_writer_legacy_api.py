@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -15,10 +15,12 @@ from sparkforge.writer import (
     WriterConfigurationError,
     WriterTableError,
 )
-from sparkforge.writer.legacy import MIN_LOG_SCHEMA, _flatten_report_min
+from sparkforge.writer.legacy import MIN_LOG_SCHEMA, LegacyLogWriter, _flatten_report_min
 from tests.factories import make_report
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyspark.sql import SparkSession
 
 pytestmark = pytest.mark.delta
@@ -64,10 +66,13 @@ def legacy_report(offset_minutes: int = 0) -> dict[str, object]:
     }
 
 
-def legacy_writer(spark: SparkSession, schema: str) -> LogWriter:
+def legacy_writer(spark: SparkSession, schema: str) -> LegacyLogWriter:
+    # LogWriter as the legacy code calls it (mypy reads LogWriter's signature from __init__).
+    legacy_form = cast("Callable[..., LegacyLogWriter]", LogWriter)
     with pytest.warns(DeprecationWarning, match=r"WriterConfig") as caught:
-        writer = LogWriter(spark, schema, "pipeline_logs")
+        writer = legacy_form(spark, schema, "pipeline_logs")
     assert len(caught) == 1
+    assert type(writer) is LegacyLogWriter
     return writer
 
 
@@ -107,12 +112,13 @@ def test_legacy_methods_write_the_legacy_rows_and_warn_once_each(
 def test_legacy_writer_refuses_the_v1_methods(spark: SparkSession, schema: str) -> None:
     writer = legacy_writer(spark, schema)
 
-    for call in (
+    calls: list[Callable[[], object]] = [
         lambda: writer.write_report(make_report(1)),
         lambda: writer.read_logs(),
         lambda: writer.create_table(),
         lambda: writer.migrate_legacy_table(),
-    ):
+    ]
+    for call in calls:
         with pytest.raises(WriterConfigurationError) as caught:
             call()
         assert caught.value.code == "WRITER_MODE_MISMATCH"

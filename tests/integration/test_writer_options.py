@@ -11,13 +11,13 @@ import pytest
 
 from sparkforge import table_operations as ops
 from sparkforge.writer import (
-    DEFAULT_TABLE_PROPERTIES,
     LogWriter,
     WriteMode,
     WriterConfig,
     WriterTableError,
     WriterValidationError,
 )
+from sparkforge.writer.config import DEFAULT_TABLE_PROPERTIES
 from tests.factories import make_report
 from tests.integration.writer_support import read_rows, versions
 
@@ -87,7 +87,7 @@ def test_write_mode_overwrite_replaces_rows_and_keeps_history(
 def test_write_mode_overwrite_keeps_every_batch_of_one_call(
     spark: SparkSession, table_path: str
 ) -> None:
-    config = WriterConfig(table_path=table_path, write_mode="overwrite", batch_size=2)  # type: ignore[arg-type]
+    config = WriterConfig(table_path=table_path, write_mode="overwrite", batch_size=2)
     writer = LogWriter(spark, config)
     writer.write_report(make_report(1))
     reports = [make_report(2) for _ in range(3)]
@@ -188,8 +188,8 @@ def test_performance_monitoring_on_measures_writes(spark: SparkSession, table_pa
     assert metrics.max_duration_secs is not None
     assert metrics.max_duration_secs <= metrics.total_duration_secs
     assert metrics.rows_per_sec == pytest.approx(5 / metrics.total_duration_secs)
-    assert metrics.peak_memory_growth_bytes is not None
-    assert metrics.peak_memory_growth_bytes >= 0
+    assert metrics.peak_python_rss_growth_bytes is not None
+    assert metrics.peak_python_rss_growth_bytes >= 0
 
 
 def test_performance_monitoring_off_measures_nothing(spark: SparkSession, table_path: str) -> None:
@@ -206,7 +206,7 @@ def test_performance_monitoring_off_measures_nothing(spark: SparkSession, table_
     assert (metrics.commits, metrics.failed_writes) == (2, 0)
     assert metrics.total_duration_secs is None
     assert metrics.rows_per_sec is None
-    assert metrics.peak_memory_growth_bytes is None
+    assert metrics.peak_python_rss_growth_bytes is None
 
 
 def inconsistent_report() -> object:
@@ -253,7 +253,7 @@ def test_on_failure_warn_returns_a_failed_result(
     spark: SparkSession, table_path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     spark.range(1).write.format("delta").save(table_path)
-    writer = LogWriter(spark, WriterConfig(table_path=table_path, on_failure="warn"))  # type: ignore[arg-type]
+    writer = LogWriter(spark, WriterConfig(table_path=table_path, on_failure="warn"))
     report = make_report(1)
 
     with caplog.at_level(logging.WARNING, logger="sparkforge.writer"):
@@ -268,7 +268,7 @@ def test_on_failure_warn_returns_a_failed_result(
 
 
 def test_on_failure_warn_covers_bad_input(spark: SparkSession, table_path: str) -> None:
-    writer = LogWriter(spark, WriterConfig(table_path=table_path, on_failure="warn"))  # type: ignore[arg-type]
+    writer = LogWriter(spark, WriterConfig(table_path=table_path, on_failure="warn"))
 
     result = writer.write_report(dataclasses.replace(make_report(1), run_id=""))
 

@@ -15,7 +15,6 @@ from sparkforge.writer import (
     LOG_SCHEMA,
     LogWriter,
     WriterConfig,
-    WriterConfigurationError,
     WriterTableError,
     WriterValidationError,
     rows_from_report,
@@ -145,17 +144,15 @@ def test_validate_data_quality_counts_each_problem(spark: SparkSession, table_pa
     assert not result.passed
 
 
-def test_legacy_only_methods_need_the_legacy_form(spark: SparkSession, table_path: str) -> None:
+def test_a_v1_writer_has_no_legacy_methods(spark: SparkSession, table_path: str) -> None:
+    """The legacy methods live on the legacy class only: a v1 writer has no legacy branches."""
     writer = LogWriter(spark, WriterConfig(table_path=table_path))
 
-    for call in (
-        lambda: writer.append({}),
-        lambda: writer.show(1),
-        lambda: writer.create_table({"run": {}}),
-    ):
-        with pytest.raises(WriterConfigurationError) as caught:
-            call()
-        assert caught.value.code == "WRITER_MODE_MISMATCH"
+    assert type(writer) is LogWriter
+    assert not hasattr(writer, "append")
+    assert not hasattr(writer, "show")
+    with pytest.raises(TypeError):
+        writer.create_table({"run": {}})  # type: ignore[call-arg]
 
 
 def test_write_report_starts_one_job_more_than_an_idempotent_append(

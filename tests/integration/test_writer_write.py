@@ -9,10 +9,12 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import pytest
+from pyspark.sql import types as T
 
 from sparkforge import table_operations as ops
 from sparkforge.models import StepStatus
 from sparkforge.writer import (
+    LOG_SCHEMA,
     LogWriter,
     WriterConfig,
     WriterConfigurationError,
@@ -277,7 +279,7 @@ def test_write_report_logs_each_write(
     assert re.fullmatch(
         r"logged 2 row\(s\) at table version \d+ in \d+\.\d{3} s", records[0].getMessage()
     )
-    assert records[1].getMessage().startswith("already in the log, nothing added (")
+    assert records[1].getMessage().startswith("already in the log (commit ")
 
 
 def test_log_writer_takes_its_logger_as_third_argument(
@@ -293,14 +295,15 @@ def test_log_writer_takes_its_logger_as_third_argument(
         "my_pipeline.audit"
     ]
     with pytest.raises(WriterConfigurationError) as caught:
-        LogWriter(spark, WriterConfig(table_path=table_path), mine, logger=mine)  # type: ignore[call-overload]
+        LogWriter(spark, WriterConfig(table_path=table_path), "audit")  # type: ignore[arg-type]
     assert caught.value.params["option"] == "logger"
 
 
 def test_write_report_on_incompatible_table_leaves_it_untouched(
     spark: SparkSession, table_path: str
 ) -> None:
-    spark.range(3).write.format("delta").save(table_path)
+    without_run_id = T.StructType([f for f in LOG_SCHEMA.fields if f.name != "run_id"])
+    spark.createDataFrame([], without_run_id).write.format("delta").save(table_path)
     writer = path_writer(spark, table_path)
     before = versions(spark, writer.table)
 
@@ -310,19 +313,19 @@ def test_write_report_on_incompatible_table_leaves_it_untouched(
     assert caught.value.code == "TABLE_SCHEMA_MISMATCH"
     assert "run_id is missing" in caught.value.params["reason"]
     assert versions(spark, writer.table) == before
-    assert spark.read.format("delta").load(table_path).count() == 3
+    assert spark.read.format("delta").load(table_path).count() == 0
 
 
 def test_rows_reach_spark_identically_with_and_without_pyarrow(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sparkforge.writer import core
+    from sparkforge.writer import _commit
 
     report = make_report(5, failed_step=3)
     with_arrow = path_writer(spark, str(tmp_path / "arrow"))
     with_arrow.write_report(report)
-    assert core._arrow_schema() is not None  # pyarrow is a dev dependency: the fast path ran
-    monkeypatch.setattr(core, "_arrow_schema", lambda: None)  # as without pyarrow installed
+    assert _commit._arrow_schema() is not None  # pyarrow is a dev dependency: the fast path ran
+    monkeypatch.setattr(_commit, "_arrow_schema", lambda: None)  # as without pyarrow installed
     without = path_writer(spark, str(tmp_path / "list"))
     without.write_report(report)
 

@@ -37,7 +37,9 @@ from sparkforge.models import (
     RunStatus,
     StepResult,
     StepStatus,
+    validation_rate,
 )
+from sparkforge.validation import report_checks
 from tests.reliability.support import HOSTILE_STRINGS
 
 Verdict = Literal["reject", "accept", "either"]
@@ -48,7 +50,8 @@ CLEAN_ODDS = 120
 #: One case in about this many moves the run centuries away (a doubtful variation).
 FAR_ODDS = 40
 
-MAX_BIGINT = 2**63 - 1
+#: The largest count the log holds (the one definition, in the report checks).
+MAX_BIGINT = report_checks.MAX_BIGINT
 
 ZONES = (
     timezone.utc,
@@ -164,8 +167,16 @@ def _step(draw: st.DrawFn, name: str, not_before: datetime) -> tuple[StepResult,
         output = draw(st.integers(0, MAX_BIGINT))
         valid = draw(st.integers(0, output))
         invalid = output - valid
-        rate = 100.0 * valid / output if output else 100.0
+        rate = validation_rate(valid, invalid)
     input_rows = draw(st.none() | st.integers(0, MAX_BIGINT))
+    write_mode = draw(st.sampled_from([None, "append", "overwrite"]))
+    # A step that succeeded writing its table has its count: the log flags a lost one
+    # (check_log_quality's rows_written_missing), and these cases must log cleanly.
+    rows_written = (
+        draw(st.integers(0, MAX_BIGINT))
+        if write_mode is not None and status is StepStatus.SUCCESS
+        else draw(st.none() | st.integers(0, MAX_BIGINT))
+    )
     filtered = None if input_rows is None else draw(st.none() | st.integers(0, input_rows))
     step = StepResult(
         step_name=name,
@@ -177,10 +188,10 @@ def _step(draw: st.DrawFn, name: str, not_before: datetime) -> tuple[StepResult,
             st.floats(0, 1e9, allow_nan=False, allow_infinity=False) | st.integers(0, 10**9)
         ),
         table_fqn=draw(_optional_names),
-        write_mode=draw(st.sampled_from([None, "append", "overwrite"])),
+        write_mode=write_mode,  # type: ignore[arg-type]
         input_rows=input_rows,
         output_rows=output,
-        rows_written=draw(st.none() | st.integers(0, MAX_BIGINT)),
+        rows_written=rows_written,
         valid_rows=valid,
         invalid_rows=invalid,
         validation_rate=rate,

@@ -25,7 +25,8 @@ from typing import IO, TYPE_CHECKING, NoReturn, cast
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkforge.writer import LOG_COLUMNS, LOG_SCHEMA, rows_from_report
+from sparkforge.writer import LOG_SCHEMA, rows_from_report
+from sparkforge.writer.models import LOG_COLUMNS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence

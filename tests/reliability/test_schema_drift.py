@@ -22,7 +22,6 @@ from pyspark.sql import types as T
 
 from sparkforge import table_operations as ops
 from sparkforge.writer import (
-    LOG_COLUMNS,
     LOG_SCHEMA,
     LogWriter,
     WriterConfig,
@@ -30,6 +29,7 @@ from sparkforge.writer import (
     rows_from_report,
 )
 from sparkforge.writer.legacy import MIN_LOG_SCHEMA
+from sparkforge.writer.models import LOG_COLUMNS
 from tests.factories import make_failed_before_steps, make_report
 from tests.reliability.support import expected_rows, record_figures, spark_rows
 from tests.reliability.writer_child import LOGGED_AT, fixed_clock

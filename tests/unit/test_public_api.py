@@ -12,15 +12,26 @@ PUBLIC_MODULES = [
     "sparkforge.errors",
     "sparkforge.logging",
     "sparkforge.models",
+    "sparkforge.models.config",
+    "sparkforge.models.enums",
+    "sparkforge.models.rates",
+    "sparkforge.models.report",
+    "sparkforge.models.results",
     "sparkforge.performance",
     "sparkforge.pipeline",
     "sparkforge.reporting",
     "sparkforge.table_operations",
     "sparkforge.validation",
+    "sparkforge.validation.engine",
+    "sparkforge.validation.log_checks",
+    "sparkforge.validation.rates",
+    "sparkforge.validation.report_checks",
+    "sparkforge.validation.rules",
     "sparkforge.writer",
     "sparkforge.writer.config",
     "sparkforge.writer.core",
     "sparkforge.writer.exceptions",
+    "sparkforge.writer.migration",
     "sparkforge.writer.models",
 ]
 
@@ -36,7 +47,17 @@ def test_module_all_is_sorted_casefold_and_resolves(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["sparkforge", "sparkforge.pipeline", "sparkforge.writer"], ids=str
+    "name",
+    [
+        "sparkforge",
+        "sparkforge.models",
+        "sparkforge.pipeline",
+        "sparkforge.reporting",
+        "sparkforge.table_operations",
+        "sparkforge.validation",
+        "sparkforge.writer",
+    ],
+    ids=str,
 )
 def test_package_all_equals_its_public_names(name: str) -> None:
     module = importlib.import_module(name)

@@ -203,3 +203,11 @@ def test_rule_does_not_compare_columns() -> None:
     assert Rule("a", column) != Rule("a", column)
     rule = Rule("a", column)
     assert rule == rule
+
+
+@pytest.mark.parametrize("column", ["", "   ", 3], ids=["empty", "blank", "int"])
+def test_normalize_rules_bad_column_name_is_echoed(column: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        normalize_rules({column: [fake_column("x")]}, step="s")  # type: ignore[dict-item]
+    (problem,) = caught.value.problems
+    assert repr(column) in problem.reason

@@ -1,38 +1,27 @@
-"""Unit tests of the public API of ``sparkforge.writer`` and the pure helpers of its core.
+"""Unit tests of the log schema check and the writer's result dataclasses (no JVM starts).
 
-Covers ``__all__``, the deprecated names served lazily, ``schema_problems``, the Delta
-transaction ids, how runs are cut into commits, and the result dataclasses. No JVM starts:
-``LogWriter`` is built on a stand-in session that it never touches in ``__init__``.
+The package's names are tested in ``test_writer_package.py``, the commit engine in
+``test_writer_commit.py``.
 """
 
 from __future__ import annotations
 
-import itertools
-import types
-import warnings
 from typing import TYPE_CHECKING
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from pyspark.sql import types as T
 
-import sparkforge.writer
+from sparkforge.validation import NOT_A_LOG, schema_problems
 from sparkforge.writer import (
     LOG_SCHEMA,
     DataQualityCheck,
     DataQualityResult,
-    LogWriter,
-    WriterConfig,
     WriteResult,
     WriterTableError,
-    schema_problems,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    from sparkforge.writer import LogRow
 
 
 @pytest.fixture(autouse=True)
@@ -43,106 +32,6 @@ def _no_jvm_started() -> Iterator[None]:
     before = SparkContext._active_spark_context
     yield
     assert SparkContext._active_spark_context is before
-
-
-# --------------------------------------------------------------------------- __all__
-
-
-#: The legacy names, and what replaces each (LEGACY_WRITER_API.md, the migration guide).
-LEGACY_REPLACEMENTS = {
-    "MIN_LOG_SCHEMA": "sparkforge.writer.LOG_SCHEMA",
-    "MinimalLogRow": "sparkforge.writer.LogRow",
-    "flatten_report_min": "sparkforge.writer.rows_from_report",
-}
-
-
-def _public_names() -> set[str]:
-    """Return the public names the module defines or imports (not submodules, not features)."""
-    return {
-        name
-        for name, value in vars(sparkforge.writer).items()
-        if not name.startswith("_")
-        and not isinstance(value, types.ModuleType)
-        and name != "annotations"  # from __future__ import annotations
-    }
-
-
-def test_writer_all_is_sorted_casefold_without_duplicates() -> None:
-    exported = sparkforge.writer.__all__
-    assert exported == sorted(exported, key=str.casefold)
-    assert len(set(exported)) == len(exported)
-
-
-def test_writer_all_equals_the_public_names() -> None:
-    assert set(sparkforge.writer.__all__) == _public_names()
-
-
-def test_writer_all_names_resolve_without_warnings() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        values = [getattr(sparkforge.writer, name) for name in sparkforge.writer.__all__]
-    assert all(value is not None for value in values)
-
-
-def test_writer_deprecated_names_are_the_legacy_ones() -> None:
-    assert sparkforge.writer._DEPRECATED_NAMES == LEGACY_REPLACEMENTS
-    assert not set(sparkforge.writer._DEPRECATED_NAMES) & set(sparkforge.writer.__all__)
-    # Served lazily: never bound in the module, so every use goes through __getattr__.
-    assert not set(sparkforge.writer._DEPRECATED_NAMES) & set(vars(sparkforge.writer))
-
-
-# --------------------------------------------------------------------------- deprecated names
-
-WARNING_NAMES = ["MIN_LOG_SCHEMA", "MinimalLogRow"]
-
-
-@pytest.mark.parametrize("name", WARNING_NAMES, ids=WARNING_NAMES)
-def test_writer_deprecated_name_warns_once_per_access(name: str) -> None:
-    from sparkforge.writer import legacy
-
-    for _ in range(2):  # not cached: the second use warns too
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            value = getattr(sparkforge.writer, name)
-        assert [w.category for w in caught] == [DeprecationWarning]
-        assert LEGACY_REPLACEMENTS[name] in str(caught[0].message)
-        assert name in str(caught[0].message)
-        assert caught[0].filename == __file__  # stacklevel points at the caller
-        assert value is getattr(legacy, name)
-
-
-def test_writer_deprecated_name_warns_on_from_import() -> None:
-    with pytest.warns(DeprecationWarning, match="sparkforge.writer.LOG_SCHEMA") as caught:
-        from sparkforge.writer import MIN_LOG_SCHEMA
-    assert len(caught) == 1
-    assert isinstance(MIN_LOG_SCHEMA, T.StructType)
-
-
-def test_writer_flatten_report_min_access_is_silent() -> None:
-    # It warns when called instead (tested with the legacy API); getting it must not warn.
-    from sparkforge.writer import legacy
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        function = sparkforge.writer.flatten_report_min
-    assert function is legacy.flatten_report_min
-    assert callable(function)
-
-
-def test_writer_unknown_attribute_raises_attribute_error() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with pytest.raises(AttributeError):
-            _ = sparkforge.writer.no_such_name
-        assert not hasattr(sparkforge.writer, "MinimalLogRows")
-        with pytest.raises(ImportError):
-            from sparkforge.writer import no_such_name  # noqa: F401
-
-
-def test_writer_dir_lists_exports_and_deprecated_names() -> None:
-    listed = dir(sparkforge.writer)
-    assert set(sparkforge.writer.__all__) <= set(listed)
-    assert set(LEGACY_REPLACEMENTS) <= set(listed)
 
 
 # --------------------------------------------------------------------------- schema_problems
@@ -235,10 +124,10 @@ def test_schema_problems_hints_to_migrate_a_legacy_table() -> None:
     assert len(problems) > 1  # the hint comes on top of the actual differences
 
 
-def test_schema_problems_lists_every_column_of_an_empty_schema() -> None:
+def test_schema_problems_calls_a_table_without_log_columns_not_a_log() -> None:
     problems = schema_problems(T.StructType([]))
-    assert len(problems) == len(LOG_SCHEMA.fields)
-    assert all("migrate" not in p for p in problems)
+    assert len(problems) == 1
+    assert problems[0].startswith(NOT_A_LOG)
 
 
 # --------------------------------------------------------------------------- results
