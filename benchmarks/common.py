@@ -99,7 +99,7 @@ def fresh_copies(
 
 
 def legacy_report(report: PipelineReport) -> dict[str, object]:
-    """Return the legacy report dict describing the same run (see LEGACY_WRITER_API.md).
+    """Return the legacy report dict describing the same run (see docs/legacy.md).
 
     Bronze steps carry a validation block; silver and gold steps a transform, a write and a
     validation block and their table. Step names must be unique within a phase (dict keys).

@@ -19,13 +19,14 @@ import os
 import sys
 import threading
 import time
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from sparkforge.errors import ConfigurationError
+from sparkforge.models import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
     from types import TracebackType
 
     from typing_extensions import Self
@@ -112,7 +113,7 @@ class Timer:
         self.ended_at: datetime | None = None
 
     def __enter__(self) -> Self:
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = utc_now()
         self._start = time.perf_counter()
         self._end = None
         return self
@@ -124,7 +125,7 @@ class Timer:
         tb: TracebackType | None,
     ) -> None:
         self._end = time.perf_counter()
-        self.ended_at = datetime.now(timezone.utc)
+        self.ended_at = utc_now()
 
     @property
     def duration_secs(self) -> float:

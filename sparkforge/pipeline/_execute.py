@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, SparkSession
 
     from sparkforge.logging import PipelineLogger
-    from sparkforge.models import PipelineConfig, RuleResult, TableWriteMode
+    from sparkforge.models import PipelineConfig, RuleResult, WriteMode, WriteModeName
     from sparkforge.pipeline.plan import PipelinePlan
     from sparkforge.pipeline.steps import GoldStep, StepSpec
     from sparkforge.validation import ValidationCounts, ValidationResult
@@ -94,7 +94,7 @@ class RunContext:
 @dataclass(slots=True)
 class _Measured:
     table_fqn: str | None = None
-    write_mode: TableWriteMode | None = None
+    write_mode: WriteMode | WriteModeName | None = None
     input_rows: int | None = None
     output_rows: int | None = None
     rows_written: int | None = None
@@ -226,7 +226,7 @@ def _silver(ctx: RunContext, step: SilverStep, table: tables.TableRef, measured:
     source_df = ctx.output(step.source_bronze)
     filter_col = bronze.incremental_col or step.watermark_col
     watermark_col = step.watermark_col or bronze.incremental_col
-    mode: TableWriteMode = "overwrite"
+    mode: WriteMode | WriteModeName = "overwrite"
     if ctx.mode is RunMode.INCREMENTAL and filter_col is not None and watermark_col is not None:
         mode = "append"
         if filter_col not in source_df.columns:
@@ -273,7 +273,7 @@ def _finish(
     step: SilverStep | GoldStep,
     table: tables.TableRef,
     output: DataFrame,
-    mode: TableWriteMode,
+    mode: WriteMode | WriteModeName,
     measured: _Measured,
 ) -> None:
     result = _validate(ctx, step, output, measured)
@@ -302,7 +302,7 @@ def _write(
     df: DataFrame,
     table: tables.TableRef,
     *,
-    mode: TableWriteMode,
+    mode: WriteMode | WriteModeName,
     marker: str,
     empty: bool,
 ) -> int | None:

@@ -79,11 +79,13 @@ from sparkforge.table_operations.properties import (
     set_properties,
     validate_properties,
 )
+from sparkforge.table_operations.session import check_delta_session, missing_delta_error
 from sparkforge.table_operations.table_ref import TableRef
 from sparkforge.table_operations.writes import Transaction, append, overwrite
 
 __all__ = [
     "append",
+    "check_delta_session",
     "Commit",
     "CONFLICT_ERRORS",
     "create_table_if_not_exists",
@@ -94,6 +96,7 @@ __all__ = [
     "history",
     "is_conflict",
     "latest_version",
+    "missing_delta_error",
     "optimize",
     "overwrite",
     "quote_identifier",

@@ -26,6 +26,7 @@ from sparkforge.table_operations.identifiers import (
     quote_identifier,
 )
 from sparkforge.table_operations.recovery import remove_abandoned_log
+from sparkforge.table_operations.session import check_delta_session, missing_delta_error
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -236,6 +237,8 @@ def create_table_if_not_exists(
     """
     if table_exists(spark, table):
         return False
+    # Before a schema or a directory is made for it: a session without Delta says so.
+    check_delta_session(spark)
     if table.path is None and not is_session_catalog(table.catalog):
         raise TableOperationError(
             "TABLE_OPERATION_FAILED",
@@ -253,24 +256,27 @@ def create_table_if_not_exists(
     attempt = 0
     cleared = False
     while attempt < max_attempts:
-        builder = DeltaTable.createIfNotExists(spark)
-        if table.path is not None:
-            builder = builder.location(table.path)
-        else:
-            builder = builder.tableName(f"`{table.schema}`.`{table.name}`")
-        builder = builder.addColumns(schema)
-        if partition_by:
-            builder = builder.partitionedBy(*partition_by)
-        for key, value in (properties or {}).items():
-            builder = builder.property(key, value)
-        if comment is not None:
-            builder = builder.comment(comment)
         try:
+            builder = DeltaTable.createIfNotExists(spark)
+            if table.path is not None:
+                builder = builder.location(table.path)
+            else:
+                builder = builder.tableName(f"`{table.schema}`.`{table.name}`")
+            builder = builder.addColumns(schema)
+            if partition_by:
+                builder = builder.partitionedBy(*partition_by)
+            for key, value in (properties or {}).items():
+                builder = builder.property(key, value)
+            if comment is not None:
+                builder = builder.comment(comment)
             builder.execute()
             return True
         # A racing creator surfaces as ProtocolChangedException, a raw Py4J error, or "location
         # is not empty" while its first commit is in flight: whatever it was, look again.
         except Exception as exc:
+            missing = missing_delta_error(exc)
+            if missing is not None:
+                raise missing from exc
             last = exc
             if table_exists(spark, table):
                 return False

@@ -68,6 +68,13 @@ def operation_failed(
     >>> str(operation_failed("vacuum", "ops.logs", RuntimeError("disk full.")))
     '[TABLE_OPERATION_FAILED] vacuum on ops.logs failed: disk full.'
     """
+    # A session without Delta fails every DeltaTable call its own way: say what it lacks.
+    from sparkforge.table_operations.session import missing_delta_error
+
+    missing = missing_delta_error(exc)
+    if missing is not None:
+        missing.__cause__ = exc
+        return missing
     error = TableOperationError(
         "TABLE_OPERATION_FAILED",
         {"operation": operation, "table": str(table), "reason": failure_reason(exc)},

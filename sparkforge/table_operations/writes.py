@@ -20,13 +20,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pyspark.sql import types as T
 
 from sparkforge.errors import TableOperationError
+from sparkforge.models import WriteMode
 from sparkforge.table_operations.conflicts import retry_on_conflict
-from sparkforge.table_operations.creation import create_table_if_not_exists, table_exists
+from sparkforge.table_operations.creation import (
+    create_table_if_not_exists,
+    location_not_empty_error,
+    table_exists,
+)
 from sparkforge.table_operations.session import check_delta_session, missing_delta_error
 
 if TYPE_CHECKING:
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
 
     from pyspark.sql import DataFrame
 
+    from sparkforge.models import WriteModeName
     from sparkforge.table_operations.table_ref import TableRef
 
 __all__ = ["append", "overwrite", "Transaction"]
@@ -51,18 +57,15 @@ class Transaction:
     version: int = 0
 
 
-WriteMode = Literal["append", "overwrite"]
-
-
 def _write(
     df: DataFrame,
     table: TableRef,
     *,
-    mode: WriteMode,
+    mode: WriteMode | WriteModeName,
     options: Mapping[str, str] | None,
     partition_by: Sequence[str],
 ) -> None:
-    writer = df.write.format("delta").mode(mode)
+    writer = df.write.format("delta").mode(WriteMode(mode).value)
     if options:
         writer = writer.options(**options)
     if partition_by:
@@ -71,11 +74,14 @@ def _write(
         if table.path is not None:
             writer.save(table.path)
         else:
-            writer.saveAsTable(table.fqn)
+            writer.saveAsTable(table.quoted)
     except Exception as exc:
         missing = missing_delta_error(exc)
         if missing is not None:
             raise missing from exc
+        leftover = location_not_empty_error(table, exc)
+        if leftover is not None:
+            raise leftover from exc
         raise
 
 

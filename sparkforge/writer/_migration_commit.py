@@ -66,7 +66,7 @@ def _read_at(spark: SparkSession, table: TableRef, version: int) -> DataFrame:
     reader = spark.read.format("delta").option("versionAsOf", str(version))
     if table.path is not None:
         return reader.load(table.path)
-    return reader.table(table.fqn)
+    return reader.table(table.quoted)
 
 
 def _verified_commit(spark: SparkSession, table: TableRef, marker: str, pinned: int) -> _Commit:

@@ -42,11 +42,10 @@ read_logs filters: 1 problem(s): since: expected a timezone-aware datetime, got 
 datetime.datetime(2026, 1, 2, 0, 0)
     """
     problems = ProblemCollector()
-    condition = F.lit(True)
-    for name, value in (("pipeline_name", pipeline_name), ("run_id", run_id)):
-        values = _text_values(problems, name, value)
-        if values:
-            condition = condition & F.col(name).isin(values)
+    filters = {
+        name: _text_values(problems, name, value)
+        for name, value in (("pipeline_name", pipeline_name), ("run_id", run_id))
+    }
     bounds: dict[str, datetime] = {}
     for name, moment in (("since", since), ("until", until)):
         if moment is None:
@@ -67,6 +66,10 @@ datetime.datetime(2026, 1, 2, 0, 0)
             {"subject": "read_logs filters", "problems": problems.render()},
             problems=problems.problems,
         )
+    condition = F.lit(True)
+    for name, values in filters.items():
+        if values:
+            condition = condition & F.col(name).isin(values)
     if "since" in bounds:
         condition = condition & (F.col("run_started_at") >= F.lit(bounds["since"]))
         condition = condition & (F.col("run_date") >= F.lit(bounds["since"].date()))

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from sparkforge import table_operations as ops
 from sparkforge.errors import Problem, TableOperationError
-from sparkforge.table_operations.session import check_delta_session
 from sparkforge.validation import not_a_log_reason, schema_problems
 from sparkforge.writer.exceptions import WriterTableError
 from sparkforge.writer.models import LOG_SCHEMA
@@ -126,7 +125,7 @@ class LogTable:
         config = self._config
         try:
             if not self.checked:
-                check_delta_session(self._spark)
+                ops.check_delta_session(self._spark)
             exists = ops.table_exists(self._spark, self._table)
             if exists and self.checked:
                 return False

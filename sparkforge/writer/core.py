@@ -54,7 +54,55 @@ class Clock(Protocol):
         ...
 
 
-class LogWriter:
+class _Construction:
+    """Build a v1 writer's state; the base of :class:`LogWriter`.
+
+    ``__init__`` lives here so that type checkers read ``LogWriter(...)``'s signature from
+    ``LogWriter.__new__``, whose overloads also type the legacy form as ``LegacyLogWriter``.
+    """
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        config: WriterConfig,
+        logger: logging.Logger | PipelineLogger | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        if not isinstance(config, WriterConfig):
+            raise WriterConfigurationError(
+                "WRITER_CONFIG_INVALID",
+                {"option": "config", "reason": f"expected a WriterConfig, got {config!r}"},
+            )
+        if logger is not None and not isinstance(logger, (logging.Logger, PipelineLogger)):
+            raise WriterConfigurationError(
+                "WRITER_CONFIG_INVALID",
+                {"option": "logger", "reason": f"expected a logging.Logger, got {logger!r}"},
+            )
+        self.spark = spark
+        self.config = config
+        self.table = config.table
+        self.write_schema: str | None = config.table_schema
+        self.logs_table_name: str | None = config.resolved_table_name
+        self.schema = LOG_SCHEMA
+        if isinstance(logger, PipelineLogger):
+            self._log = logger
+        else:
+            self._log = PipelineLogger("sparkforge.writer", logger=logger)
+        self._clock: Clock = clock or utc_now
+        self._lock = threading.Lock()
+        self._stats = OperationStats()
+        self._writes = 0
+        self._failed_writes = 0
+        self._rows_written = 0
+        self._runs_written = 0
+        self._runs_skipped = 0
+        self._commits = 0
+        self._log_table = LogTable(spark, config, self._log)
+        self._engine = CommitEngine(spark, config, self._log)
+
+
+class LogWriter(_Construction):
     """Write pipeline run reports to the Delta run log, and answer questions over it.
 
     A writer may be shared between threads: its counters are kept under a lock, and each
@@ -110,46 +158,6 @@ class LogWriter:
 
             return object.__new__(LegacyLogWriter)
         return object.__new__(cls)
-
-    def __init__(
-        self,
-        spark: SparkSession,
-        config: WriterConfig,
-        logger: logging.Logger | PipelineLogger | None = None,
-        *,
-        clock: Clock | None = None,
-    ) -> None:
-        if not isinstance(config, WriterConfig):
-            raise WriterConfigurationError(
-                "WRITER_CONFIG_INVALID",
-                {"option": "config", "reason": f"expected a WriterConfig, got {config!r}"},
-            )
-        if logger is not None and not isinstance(logger, (logging.Logger, PipelineLogger)):
-            raise WriterConfigurationError(
-                "WRITER_CONFIG_INVALID",
-                {"option": "logger", "reason": f"expected a logging.Logger, got {logger!r}"},
-            )
-        self.spark = spark
-        self.config = config
-        self.table = config.table
-        self.write_schema: str | None = config.table_schema
-        self.logs_table_name: str | None = config.resolved_table_name
-        self.schema = LOG_SCHEMA
-        if isinstance(logger, PipelineLogger):
-            self._log = logger
-        else:
-            self._log = PipelineLogger("sparkforge.writer", logger=logger)
-        self._clock: Clock = clock or utc_now
-        self._lock = threading.Lock()
-        self._stats = OperationStats()
-        self._writes = 0
-        self._failed_writes = 0
-        self._rows_written = 0
-        self._runs_written = 0
-        self._runs_skipped = 0
-        self._commits = 0
-        self._log_table = LogTable(spark, config, self._log)
-        self._engine = CommitEngine(spark, config, self._log)
 
     # ------------------------------------------------------------------ table
 
@@ -430,9 +438,11 @@ class LogWriter:
         Every row is kept with its values in one Delta commit; the previous version stays
         readable by time travel. A second, metadata-only commit gives the table the properties
         of a new log table (:attr:`WriterConfig.effective_table_properties`) it lacks. Calling
-        it on a table this writer created does nothing. A writer committing to the table
-        meanwhile makes it stop with nothing changed; conflicts are retried up to
-        ``max_commit_attempts``.
+        it on a table this writer created does nothing. The rows are read at a pinned
+        version; a Delta conflict with a concurrent writer retries the whole migration up to
+        ``max_commit_attempts`` (then ``TABLE_CONFLICT``), and an append that lands between
+        the pinned read and the commit is kept by undoing the migration (a restore) and
+        raising ``TABLE_CONCURRENT_CHANGE``: no row is lost. See docs/migration.md.
 
         Parameters
         ----------

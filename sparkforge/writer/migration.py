@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sparkforge import table_operations as ops
 from sparkforge.errors import TableOperationError
+from sparkforge.models import utc_now
 from sparkforge.table_operations import TableRef
 from sparkforge.writer._legacy_schema import (
     _LEGACY_TYPES,
@@ -267,7 +268,7 @@ def migrate_legacy_table(
     except TableOperationError as exc:
         reason = f"property {exc.params['name']!r}: {exc.params['reason']}"
         raise _config_error("table_properties", reason) from None
-    stamp = (logged_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    stamp = (logged_at or utc_now()).astimezone(timezone.utc)
     delay = _FIRST_BACKOFF_SECS
     reason = ""
     for attempt in range(1, max_commit_attempts + 1):

@@ -38,6 +38,8 @@ def main(work_dir: str, mode: str) -> None:
 
     from sparkforge import table_operations as tables
     from sparkforge.table_operations.session import check_delta_session
+    from sparkforge.writer import LogWriter, WriterConfig
+    from tests.factories import make_report
 
     work = Path(work_dir)
     builder = (
@@ -64,6 +66,12 @@ def main(work_dir: str, mode: str) -> None:
         "append catalog": lambda: tables.append(df, catalog_table, marker="m"),
         "append path": lambda: tables.append(df, path_table, marker="m"),
         "overwrite path": lambda: tables.overwrite(df, path_table, marker="m"),
+        "write_report catalog": lambda: LogWriter(
+            spark, WriterConfig(table_schema=SCHEMA, table_name="run_log")
+        ).write_report(make_report(1)),
+        "write_report path": lambda: LogWriter(
+            spark, WriterConfig(table_path=str(work / "events"))
+        ).write_report(make_report(1)),
     }
     for call, run in calls.items():
         print(json.dumps({"call": call, "code": _outcome(run)}), flush=True)

@@ -295,7 +295,7 @@ def test_log_writer_takes_its_logger_as_third_argument(
         "my_pipeline.audit"
     ]
     with pytest.raises(WriterConfigurationError) as caught:
-        LogWriter(spark, WriterConfig(table_path=table_path), "audit")  # type: ignore[arg-type]
+        LogWriter(spark, WriterConfig(table_path=table_path), "audit")  # type: ignore[call-overload]
     assert caught.value.params["option"] == "logger"
 
 

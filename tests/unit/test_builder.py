@@ -296,9 +296,9 @@ ARGUMENT_CASES: list[tuple[str, Callable[[PipelineBuilder], object], str]] = [
         "(transform)",
     ),
     (
-        "reserved-table",
+        "hyphenated-table",
         lambda b: b.add_silver_transform(
-            name="s", source_bronze="o", transform=_silver, rules={}, table_name="select"
+            name="s", source_bronze="o", transform=_silver, rules={}, table_name="my-table"
         ),
         "(table_name)",
     ),
@@ -377,11 +377,11 @@ def test_builder_rejects_malformed_rules_with_the_step_name() -> None:
     ("kwargs", "option"),
     [
         ({"schema": "my schema"}, "PipelineBuilder(schema)"),
-        ({"schema": "drop"}, "PipelineBuilder(schema)"),
+        ({"schema": "a/b"}, "PipelineBuilder(schema)"),
         ({"schema": "s", "config": {"max_parallel_steps": 2}}, "PipelineBuilder(config)"),
         ({"schema": "s", "pipeline_name": " "}, "PipelineBuilder(pipeline_name)"),
     ],
-    ids=["schema-space", "schema-reserved", "config-dict", "blank-name"],
+    ids=["schema-space", "schema-slash", "config-dict", "blank-name"],
 )
 def test_builder_rejects_invalid_construction(kwargs: dict[str, object], option: str) -> None:
     with pytest.raises(ConfigurationError) as caught:

@@ -1,4 +1,4 @@
-"""The legacy report dict -> legacy rows, rule by rule (LEGACY_WRITER_API.md); no JVM."""
+"""The legacy report dict -> legacy rows, rule by rule (docs/legacy.md); no JVM."""
 
 from __future__ import annotations
 
@@ -808,7 +808,7 @@ def test_legacy_writer_show_rejects_a_non_int(n: object) -> None:
 
 
 def _oracle(report: Report) -> list[dict[str, object]]:
-    """Apply the legacy rules, transcribed straight from LEGACY_WRITER_API.md."""
+    """Apply the legacy rules, transcribed straight from docs/legacy.md."""
     run = report.get("run", {})
     rows: list[dict[str, object]] = []
 

@@ -10,7 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sparkforge.errors import TableOperationError
+from sparkforge.table_operations import validate_properties
 from sparkforge.table_operations.property_values import property_value_problem
+from sparkforge.writer import WriterConfig, WriterConfigurationError
 
 BOOLEAN_KEYS = [
     "delta.appendOnly",
@@ -143,3 +146,32 @@ def test_property_value_problem_matches_keys_in_any_case(key: str) -> None:
 )
 def test_property_value_problem_leaves_non_ascii_values_to_delta(key: str, value: str) -> None:
     assert property_value_problem(key, value) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("delta.appendOnly", "yes"),
+        ("delta.enableChangeDataFeed", "1"),
+        ("delta.logRetentionDuration", "interval 1 month"),
+        ("delta.checkpointInterval", "0"),
+    ],
+    ids=["boolean", "boolean-digit", "interval-months", "integer"],
+)
+def test_property_value_problem_refuses_at_config_time(key: str, value: str) -> None:
+    with pytest.raises(TableOperationError) as caught:
+        validate_properties({key: value})
+    assert (caught.value.code, caught.value.params["name"]) == ("IDENTIFIER_INVALID", key)
+    assert repr(value) in caught.value.params["reason"]
+    with pytest.raises(WriterConfigurationError) as refused:
+        WriterConfig(table_schema="ops", table_name="run_log", table_properties={key: value})
+    assert refused.value.params["option"] == "table_properties"
+    assert key in refused.value.params["reason"]
+    assert repr(value) in refused.value.params["reason"]
+
+
+def test_property_value_problem_lets_good_values_through_the_config() -> None:
+    properties = {"delta.appendOnly": "TRUE", "delta.logRetentionDuration": "30 days"}
+    assert validate_properties(properties) == properties
+    config = WriterConfig(table_schema="ops", table_name="run_log", table_properties=properties)
+    assert dict(config.table_properties) == properties

@@ -63,7 +63,7 @@ def _no_jvm_started() -> Iterator[None]:
 
 # --------------------------------------------------------------------------- the schema
 
-#: The legacy log's columns, in the legacy order (see LEGACY_WRITER_API.md).
+#: The legacy log's columns, in the legacy order (see docs/legacy.md).
 LEGACY_COLUMNS = (
     "run_mode",
     "run_started_at",

@@ -47,7 +47,7 @@ def _replaced(name: str, data_type: T.DataType) -> T.StructType:
     )
 
 
-#: The legacy log's schema, as LEGACY_WRITER_API.md describes it.
+#: The legacy log's schema, as docs/legacy.md describes it.
 LEGACY_SCHEMA = T.StructType(
     [
         T.StructField("run_mode", T.StringType(), False),
