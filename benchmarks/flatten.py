@@ -2,9 +2,11 @@
 
 Each sample turns at least ~100,000 rows (one report of 100,000 steps, or many calls on a
 small report), so a sample lasts long enough for the clock. ``rows_from_report`` is measured
-with the garbage collector as the caller left it (it pauses the collector itself);
-``report_problems`` (the checks ``write_report`` runs first) is measured interleaved with it,
-because a write pays for both.
+with the garbage collector as the caller left it: it never pauses or re-tunes the collector
+(that is process-wide state), and the collections its own allocations start are in the
+figures. The rows are dropped as soon as a call returns, so the figures leave out what a
+caller that keeps them pays when later collections scan them. ``report_problems`` (the checks
+``write_report`` runs first) is measured interleaved with it, because a write pays for both.
 """
 
 from __future__ import annotations

@@ -77,7 +77,11 @@ def ensure_schema(spark: SparkSession, schema: str, *, catalog: str | None = Non
 
     Examples
     --------
-    >>> ensure_schema(spark, "user")  # doctest: +SKIP
+    With a session ``spark`` (the integration tests run this):
+
+    .. code-block:: python
+
+        ensure_schema(spark, "user")
     """
     quoted = quote_identifier(schema, kind="schema", catalog=catalog)
     if catalog is not None:
@@ -100,8 +104,11 @@ def table_exists(spark: SparkSession, table: TableRef) -> bool:
 
     Examples
     --------
-    >>> table_exists(spark, TableRef.named("ops", "run_log"))  # doctest: +SKIP
-    False
+    With a session ``spark`` (the integration tests run this):
+
+    .. code-block:: python
+
+        table_exists(spark, TableRef.named("ops", "run_log"))  # False
     """
     try:
         if table.path is not None:
@@ -121,8 +128,11 @@ def read_schema(spark: SparkSession, table: TableRef) -> StructType:
 
     Examples
     --------
-    >>> read_schema(spark, table).fieldNames()  # doctest: +SKIP
-    ['id', 'day']
+    With a session ``spark`` and a ``table`` (the integration tests run this):
+
+    .. code-block:: python
+
+        read_schema(spark, table).fieldNames()  # ['id', 'day']
     """
     if not table_exists(spark, table):
         raise TableOperationError("TABLE_NOT_FOUND", {"table": str(table)})
@@ -232,8 +242,11 @@ def create_table_if_not_exists(
 
     Examples
     --------
-    >>> create_table_if_not_exists(spark, TableRef.named("ops", "events"), schema)  # doctest: +SKIP
-    True
+    With a session ``spark`` and a ``table`` (the integration tests run this):
+
+    .. code-block:: python
+
+        create_table_if_not_exists(spark, TableRef.named("ops", "events"), schema)  # True
     """
     if table_exists(spark, table):
         return False

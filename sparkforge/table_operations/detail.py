@@ -58,8 +58,11 @@ def describe_table(spark: SparkSession, table: TableRef) -> TableDetail:
 
     Examples
     --------
-    >>> describe_table(spark, table).partition_columns  # doctest: +SKIP
-    ('day',)
+    With a session ``spark`` and a ``table`` (the integration tests run this):
+
+    .. code-block:: python
+
+        describe_table(spark, table).partition_columns  # ('day',)
     """
     try:
         (row,) = table.delta_table(spark).detail().collect()

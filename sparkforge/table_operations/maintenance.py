@@ -33,8 +33,11 @@ def optimize(spark: SparkSession, table: TableRef, *, zorder_by: Sequence[str] =
 
     Examples
     --------
-    >>> optimize(spark, table).collect()[0]["metrics"]["numFilesAdded"]  # doctest: +SKIP
-    1
+    With a session ``spark`` and a ``table`` (the integration tests run this):
+
+    .. code-block:: python
+
+        optimize(spark, table).collect()[0]["metrics"]["numFilesAdded"]  # 1
     """
     for column in zorder_by:
         validate_identifier(column, kind="column")
@@ -58,7 +61,11 @@ def vacuum(spark: SparkSession, table: TableRef, *, retention_hours: float | Non
 
     Examples
     --------
-    >>> vacuum(spark, table, retention_hours=168)  # doctest: +SKIP
+    With a session ``spark`` and a ``table`` (the integration tests run this):
+
+    .. code-block:: python
+
+        vacuum(spark, table, retention_hours=168)
     """
     try:
         table.delta_table(spark).vacuum(retention_hours)

@@ -35,8 +35,11 @@ def read_properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
 
     Examples
     --------
-    >>> read_properties(spark, table)["delta.appendOnly"]  # doctest: +SKIP
-    'true'
+    With a session ``spark`` and a ``table`` (the integration tests run this):
+
+    .. code-block:: python
+
+        read_properties(spark, table)["delta.appendOnly"]  # 'true'
     """
     return dict(describe_table(spark, table).properties)
 
@@ -103,7 +106,11 @@ def set_properties(spark: SparkSession, table: TableRef, properties: Mapping[str
 
     Examples
     --------
-    >>> set_properties(spark, table, {"delta.appendOnly": "true"})  # doctest: +SKIP
+    With a session ``spark`` and a ``table`` (the integration tests run this):
+
+    .. code-block:: python
+
+        set_properties(spark, table, {"delta.appendOnly": "true"})
     """
     checked = validate_properties(properties)
     if not checked:

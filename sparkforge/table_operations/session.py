@@ -177,7 +177,11 @@ def check_delta_session(spark: SparkSession) -> None:
     --------
     A session with Delta passes, and nothing is created:
 
-    >>> check_delta_session(spark)  # doctest: +SKIP
+    With a session ``spark`` (the integration tests run this):
+
+    .. code-block:: python
+
+        check_delta_session(spark)
     """
     _probe_data_source(spark)
     if _platform_has_delta(spark):

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import pyarrow as pa
+    from delta.tables import DeltaTable
     from pyspark.sql import Column, DataFrame, SparkSession
 
     from sparkforge.logging import PipelineLogger
@@ -259,6 +260,11 @@ class CommitEngine:
         self._config = config
         self._table = config.table
         self._log = log
+        self._handle: DeltaTable | None = None
+
+    def forget_table(self) -> None:
+        """Drop the kept ``DeltaTable`` handle (the table was just created or rewritten)."""
+        self._handle = None
 
     def commit_all(self, runs: list[PreparedRun], progress: Progress) -> None:
         """Commit ``runs`` (the first batch of an overwriting call replaces the table).
@@ -336,8 +342,12 @@ class CommitEngine:
     def _confirm(self, marker: str, run_ids: list[str]) -> Found:
         """Read the history, newest first in growing windows, until the write's fate is known."""
         try:
+            if self._handle is None:  # kept: resolving the table again costs a quarter
+                self._handle = self._table.delta_table(self._spark)
             for window in HISTORY_WINDOWS:
-                commits = ops.recent_commits(self._spark, self._table, limit=window)
+                commits = ops.recent_commits(
+                    self._spark, self._table, limit=window, handle=self._handle
+                )
                 found = classify(commits, marker)
                 if found is not None:
                     return found
@@ -345,6 +355,9 @@ class CommitEngine:
                     break
         except SparkForgeError as exc:
             raise self._unconfirmed(run_ids, f"the history could not be read: {exc}") from exc
+        except Exception as exc:  # resolving the table for its history
+            reason = f"the history could not be read: {ops.failure_reason(exc)}"
+            raise self._unconfirmed(run_ids, reason) from exc
         return Found(Outcome.UNCONFIRMED)
 
     def logged_run_ids(self, runs: Sequence[PreparedRun]) -> set[str]:

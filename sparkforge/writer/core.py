@@ -181,7 +181,10 @@ class LogWriter(_Construction):
             incompatible schema or is not a log (it is left untouched), or Delta/Spark failed.
         """
         with self._lock:
-            return self._log_table.ensure()
+            created = self._log_table.ensure()
+            if created:
+                self._engine.forget_table()
+            return created
 
     # ------------------------------------------------------------------ writing
 
@@ -321,7 +324,8 @@ class LogWriter(_Construction):
     ) -> None:
         runs = prepare_runs(items, self.config, self._clock, prefix=prefix)
         with self._lock:
-            self._log_table.ensure()
+            if self._log_table.ensure():
+                self._engine.forget_table()
         self._engine.commit_all(runs, progress)
 
     # ------------------------------------------------------------------ reading
@@ -461,6 +465,7 @@ class LogWriter(_Construction):
         )
         with self._lock:
             self._log_table.checked = False
+            self._engine.forget_table()
         return result
 
 

@@ -243,22 +243,55 @@ def _rows(
     run_ended: datetime | None,
     run_date: date | None,
 ) -> list[LogRow]:
-    """Build the rows; their ``tags`` and ``rule_results`` are put in only after the loop.
+    """Build the rows: copies of one run-level row, the step's fields set in each copy.
 
-    Why (CPython; elsewhere this is just correct): a row holding a dict or a list is tracked by
-    the cyclic garbage collector from the moment it is built, and the collections that the
-    loop's own allocations start would scan every row built so far, several times over (about
-    a third of the time at 10,000 steps). A dict that holds only untracked values (str, int,
-    float, datetime, date, None) is left untracked, so the rows are built with None in those
-    two columns: while the loop runs, the collector sees only the small rule lists (the tags
-    dicts of str are untracked too). The second loop allocates nothing, so no collection can
-    start before the rows are complete; they are then tracked like any dict, exactly as when
-    this function used to pause the collector, without changing any process-wide state.
+    Why so (measured on CPython 3.11; elsewhere this is just correct):
+
+    - Copying a dict of 32 keys and setting 19 of them costs less than half of a 32-key
+      literal, which the compiler builds one insertion at a time, resizing as it grows.
+    - A dict holding a dict or a list is tracked by the cyclic garbage collector, and the
+      collections that the loop's own allocations start would rescan every row built so
+      far. A dict holding only str, int, float, datetime, date and None stays untracked, so
+      each row gets its ``rule_results`` list and ``tags`` dict only after the loop: while
+      it runs, the collector sees the small rule lists and none of the rows. That second
+      loop allocates nothing, so no collection starts before the rows are complete; they are
+      then tracked like any dict. Nothing process-wide (the collector's state) is touched.
     """
-    run_id = report.run_id
-    pipeline = report.pipeline_name
-    mode = _value(report.mode)
-    status = _value(report.status)
+    template: LogRow = {
+        "run_mode": _value(report.mode),
+        "run_started_at": run_started,
+        "run_ended_at": run_ended,
+        "phase": None,
+        "step": None,
+        "start_time": None,
+        "end_time": None,
+        "table_fqn": None,
+        "write_mode": None,
+        "input_rows": None,
+        "output_rows": None,
+        "rows_written": None,
+        "valid_rows": None,
+        "invalid_rows": None,
+        "validation_rate": None,
+        "previous_watermark": None,
+        "filtered_rows": None,
+        "run_id": report.run_id,
+        "pipeline_name": report.pipeline_name,
+        "run_status": _value(report.status),
+        "run_date": run_date,
+        "row_kind": "step",
+        "step_index": None,
+        "step_status": None,
+        "duration_secs": None,
+        "rule_results": None,  # type: ignore[typeddict-item]  # each row's own, set below
+        "error_type": None,
+        "error_message": None,
+        "tags": None,  # type: ignore[typeddict-item]  # each row's own, set below
+        "logged_at": stamp,
+        "schema_version": LOG_SCHEMA_VERSION,
+        "writer_version": __version__,
+    }
+    new_row = template.copy
     rows: list[LogRow] = []
     append = rows.append
     # Each row owns its tags and rule results: changing one row changes no other.
@@ -266,100 +299,59 @@ def _rows(
     add_rules = rule_lists.append
     row_tags: list[dict[str, str]] = []
     add_tags = row_tags.append
+    copy_tags = tags.copy
     text = _TEXT.get
-    copy = tags.copy
     # Step instants keep their own offset: they are aware, so Spark stores the same instant.
     for index, step in enumerate(report.steps):
-        error = step.error
+        row = new_row()
+        row["phase"] = text(step.phase, step.phase)
+        row["step"] = step.step_name
+        row["start_time"] = step.started_at
+        row["end_time"] = step.ended_at
+        row["table_fqn"] = step.table_fqn
+        write_mode = step.write_mode
+        if write_mode is not None:
+            row["write_mode"] = text(write_mode, write_mode)
+        row["input_rows"] = step.input_rows
+        row["output_rows"] = step.output_rows
+        row["rows_written"] = step.rows_written
+        row["valid_rows"] = step.valid_rows
+        row["invalid_rows"] = step.invalid_rows
         # ints are valid here, but Spark stores a Python int given for a DOUBLE as NULL.
         rate = step.validation_rate
+        if rate is not None:
+            row["validation_rate"] = float(rate)
+        row["previous_watermark"] = step.previous_watermark
+        row["filtered_rows"] = step.filtered_rows
+        row["step_index"] = index
+        row["step_status"] = text(step.status, step.status)
         duration = step.duration_secs
+        if duration is not None:
+            row["duration_secs"] = float(duration)
+        error = step.error
+        if error is not None:
+            row["error_type"] = error.type
+            row["error_message"] = error.message
         rule_list: list[RuleResultRow] = []
-        add_rules(rule_list)
         # A plain loop: in CPython 3.11 a comprehension costs a function call per step.
         for r in step.rule_results:
             rule_list.append({"rule": r.rule, "column": r.column, "failed_rows": r.failed_rows})
-        add_tags(copy())
-        append(
-            {
-                "run_mode": mode,
-                "run_started_at": run_started,
-                "run_ended_at": run_ended,
-                "phase": text(step.phase, step.phase),
-                "step": step.step_name,
-                "start_time": step.started_at,
-                "end_time": step.ended_at,
-                "table_fqn": step.table_fqn,
-                "write_mode": None
-                if step.write_mode is None
-                else text(step.write_mode, step.write_mode),
-                "input_rows": step.input_rows,
-                "output_rows": step.output_rows,
-                "rows_written": step.rows_written,
-                "valid_rows": step.valid_rows,
-                "invalid_rows": step.invalid_rows,
-                "validation_rate": None if rate is None else float(rate),
-                "previous_watermark": step.previous_watermark,
-                "filtered_rows": step.filtered_rows,
-                "run_id": run_id,
-                "pipeline_name": pipeline,
-                "run_status": status,
-                "run_date": run_date,
-                "row_kind": "step",
-                "step_index": index,
-                "step_status": text(step.status, step.status),
-                "duration_secs": None if duration is None else float(duration),
-                "rule_results": None,  # type: ignore[typeddict-item]  # set below
-                "error_type": None if error is None else error.type,
-                "error_message": None if error is None else error.message,
-                "tags": None,  # type: ignore[typeddict-item]  # set below
-                "logged_at": stamp,
-                "schema_version": LOG_SCHEMA_VERSION,
-                "writer_version": __version__,
-            }
-        )
+        add_rules(rule_list)
+        add_tags(copy_tags())
+        append(row)
     # No allocation from here to the end of the loop, so no collection can start in it.
     for row, rule_list, own_tags in zip(rows, rule_lists, row_tags, strict=True):
         row["rule_results"] = rule_list
         row["tags"] = own_tags
     if not report.steps or report.error is not None:
-        error = report.error
-        append(
-            {
-                "run_mode": mode,
-                "run_started_at": run_started,
-                "run_ended_at": run_ended,
-                "phase": None,
-                "step": None,
-                "start_time": None,
-                "end_time": None,
-                "table_fqn": None,
-                "write_mode": None,
-                "input_rows": None,
-                "output_rows": None,
-                "rows_written": None,
-                "valid_rows": None,
-                "invalid_rows": None,
-                "validation_rate": None,
-                "previous_watermark": None,
-                "filtered_rows": None,
-                "run_id": run_id,
-                "pipeline_name": pipeline,
-                "run_status": status,
-                "run_date": run_date,
-                "row_kind": "run",
-                "step_index": None,
-                "step_status": None,
-                "duration_secs": None,
-                "rule_results": [],
-                "error_type": None if error is None else error.type,
-                "error_message": None if error is None else error.message,
-                "tags": copy(),
-                "logged_at": stamp,
-                "schema_version": LOG_SCHEMA_VERSION,
-                "writer_version": __version__,
-            }
-        )
+        row = new_row()
+        row["row_kind"] = "run"
+        row["rule_results"] = []
+        row["tags"] = copy_tags()
+        if report.error is not None:
+            row["error_type"] = report.error.type
+            row["error_message"] = report.error.message
+        append(row)
     return rows
 
 

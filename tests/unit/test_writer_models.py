@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import math
+import sys
 import types
 import typing
 from dataclasses import dataclass
@@ -649,6 +650,43 @@ def test_rows_from_report_lets_the_collector_run_during_a_big_flatten() -> None:
     assert len(rows) == 20_000
     assert collections  # the old implementation paused the collector: none ran
     assert gc.isenabled()
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython", reason="which objects the collector tracks is CPython's"
+)
+def test_rows_from_report_collections_during_the_flatten_see_no_row() -> None:
+    # Rows are built untracked (their tags and rule lists go in after the loop), so the
+    # collections the loop starts never rescan the rows built so far.
+    if not gc.isenabled():
+        pytest.fail("the test process runs with the garbage collector disabled")
+    report = make_report(3_000)
+    rows_seen: list[int] = []
+
+    def observe(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            rows_seen.append(
+                sum(1 for o in gc.get_objects() if type(o) is dict and o.get("row_kind") == "step")
+            )
+
+    gc.callbacks.append(observe)
+    try:
+        rows = rows_from_report(report, logged_at=LOGGED_AT)
+    finally:
+        gc.callbacks.remove(observe)
+    assert rows_seen  # collections ran during the flatten
+    assert rows_seen == [0] * len(rows_seen)
+    _assert_rows(rows, _expected_rows(report))
+
+
+def test_rows_from_report_step_without_rules_gets_its_own_empty_list() -> None:
+    steps = tuple(_with(s, rule_results=()) for s in make_report(3).steps)
+    report = _with(make_report(3), steps=steps)
+    rows = rows_from_report(report, logged_at=LOGGED_AT)
+    assert [row["rule_results"] for row in rows] == [[], [], []]
+    assert all(type(row["rule_results"]) is list for row in rows)
+    assert len({id(row["rule_results"]) for row in rows}) == 3
+    _assert_rows(rows, _expected_rows(report))
 
 
 def test_rows_from_report_write_mode_is_plain_text() -> None:
