@@ -286,8 +286,9 @@ def _try_legacy(spark: SparkSession, schema: str, examples: int, tally: Counter[
             with _counted(tally):
                 writer.append(case.report)  # type: ignore[arg-type]
         logged.append(case.report)
-        # Delta commits an append of no rows only when it creates the table.
-        tally["commits"] += 1 if rows or not existed else 0
+        # An append to an absent table creates it first (its own commit); Delta commits an
+        # append of no rows to an existing table not at all.
+        tally["commits"] += (0 if existed else 1) + (1 if rows else 0)
         tally["logged"] += 1
         tally["logged_doubtful"] += case.verdict == "either"
         tally["logged_without_rows"] += rows == 0
