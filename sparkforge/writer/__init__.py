@@ -29,6 +29,7 @@ from sparkforge.writer.config import (
 )
 from sparkforge.writer.core import Clock, LogWriter
 from sparkforge.writer.exceptions import (
+    WriterCommitUnconfirmedError,
     WriterConfigurationError,
     WriterError,
     WriterTableError,
@@ -63,6 +64,7 @@ __all__ = [
     "rows_from_report",
     "RuleResultRow",
     "WriteMode",
+    "WriterCommitUnconfirmedError",
     "WriterConfig",
     "WriterConfigurationError",
     "WriterError",

@@ -32,7 +32,11 @@ from pyspark.sql import functions as F
 from sparkforge import table_operations as ops
 from sparkforge.errors import SparkForgeError
 from sparkforge.performance import Timer
-from sparkforge.writer.exceptions import WriterError, WriterTableError
+from sparkforge.writer.exceptions import (
+    WriterCommitUnconfirmedError,
+    WriterError,
+    WriterTableError,
+)
 from sparkforge.writer.models import LOG_SCHEMA, WriteResult
 
 if TYPE_CHECKING:
@@ -382,21 +386,10 @@ class CommitEngine:
             {"runs": str(len(run_ids)), "table": str(self._table), "reason": reason},
         )
 
-    def _unconfirmed(self, run_ids: Sequence[str], reason: str) -> WriterTableError:
-        shown = ", ".join(run_ids[:20]) + (
-            f" and {len(run_ids) - 20} more" if len(run_ids) > 20 else ""
+    def _unconfirmed(self, run_ids: Sequence[str], reason: str) -> WriterCommitUnconfirmedError:
+        return WriterCommitUnconfirmedError(
+            tuple(run_ids), table=str(self._table), reason=reason.rstrip(".")
         )
-        error = WriterTableError(
-            "WRITER_COMMIT_UNCONFIRMED",
-            {
-                "runs": str(len(run_ids)),
-                "table": str(self._table),
-                "reason": reason.rstrip("."),
-                "run_ids": shown,
-            },
-        )
-        error.run_ids = tuple(run_ids)  # type: ignore[attr-defined]
-        return error
 
 
 def _as_writer_error(exc: SparkForgeError) -> WriterError:

@@ -8,8 +8,10 @@
         ├── WriterValidationError    (also a ValidationError, ValueError): bad input,
         │                             with every problem as (field path, reason)
         └── WriterTableError         (also a TableOperationError, RuntimeError): the table
-                                      is missing or incompatible, or Delta/Spark failed;
-                                      the cause is chained
+            │                         is missing or incompatible, or Delta/Spark failed;
+            │                         the cause is chained
+            └── WriterCommitUnconfirmedError  WRITER_COMMIT_UNCONFIRMED: a write returned
+                                      but its commit could not be confirmed; .run_ids
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sparkforge.errors import (
 )
 
 __all__ = [
+    "WriterCommitUnconfirmedError",
     "WriterConfigurationError",
     "WriterError",
     "WriterTableError",
@@ -46,3 +49,39 @@ class WriterValidationError(WriterError, ValidationError):
 
 class WriterTableError(WriterError, TableOperationError):
     """The log table is missing or incompatible, or a Delta/Spark operation on it failed."""
+
+
+class WriterCommitUnconfirmedError(WriterTableError):
+    """A write returned without error, but the history shows neither its commit nor a skip.
+
+    The runs may or may not be in the log: a retry is safe only with
+    ``deduplication="transaction"`` (Delta then skips what was committed).
+
+    Parameters
+    ----------
+    run_ids
+        The runs of the unconfirmed commit.
+    table, reason
+        The table, and why the commit could not be confirmed.
+
+    Attributes
+    ----------
+    run_ids : tuple of str
+        The runs of the unconfirmed commit.
+
+    Examples
+    --------
+    >>> error = WriterCommitUnconfirmedError(("r1",), table="ops.log", reason="history unreadable")
+    >>> error.code, error.run_ids
+    ('WRITER_COMMIT_UNCONFIRMED', ('r1',))
+    """
+
+    def __init__(self, run_ids: tuple[str, ...], *, table: str, reason: str) -> None:
+        shown = ", ".join(run_ids[:20])
+        if len(run_ids) > 20:
+            shown += f" and {len(run_ids) - 20} more"
+        super().__init__(
+            "WRITER_COMMIT_UNCONFIRMED",
+            {"runs": str(len(run_ids)), "table": table, "reason": reason, "run_ids": shown},
+        )
+        self.run_ids = run_ids

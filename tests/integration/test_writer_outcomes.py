@@ -18,6 +18,7 @@ from sparkforge import table_operations as ops
 from sparkforge.errors import TableOperationError
 from sparkforge.writer import (
     LogWriter,
+    WriterCommitUnconfirmedError,
     WriterConfig,
     WriterConfigurationError,
     WriterTableError,
@@ -108,6 +109,8 @@ def test_history_unreadable_after_a_commit_is_unconfirmed_not_unwritten(
         writer.write_report(report)
 
     assert caught.value.code == "WRITER_COMMIT_UNCONFIRMED"
+    assert isinstance(caught.value, WriterCommitUnconfirmedError)
+    assert caught.value.run_ids == (report.run_id,)
     assert report.run_id in caught.value.params["run_ids"]
     monkeypatch.undo()
     assert _run_ids(writer) == {report.run_id}  # Delta did commit it

@@ -186,3 +186,23 @@ def test_plan_batches_keep_runs_whole_in_order_within_the_size(
     for batch, following in itertools.pairwise(batches):
         rows = sum(len(run.rows) for run in batch)
         assert rows + len(following[0].rows) > batch_size
+
+
+# --------------------------------------------------------------------------- the error
+
+
+def test_unconfirmed_error_carries_its_runs_through_pickling() -> None:
+    import pickle
+
+    from sparkforge.writer import WriterCommitUnconfirmedError, WriterTableError
+
+    error = WriterCommitUnconfirmedError(("a", "b"), table="ops.log", reason="history unreadable")
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert isinstance(copy, WriterTableError)
+    assert isinstance(copy, WriterCommitUnconfirmedError)
+    assert copy.run_ids == ("a", "b")
+    assert copy.code == "WRITER_COMMIT_UNCONFIRMED"
+    assert str(copy) == str(error)
+    assert "a, b" in str(error)
+    assert "deduplication='transaction'" in str(error)

@@ -27,6 +27,7 @@ CURATED = [
     "rows_from_report",
     "RuleResultRow",
     "WriteMode",
+    "WriterCommitUnconfirmedError",
     "WriterConfig",
     "WriterConfigurationError",
     "WriterError",
