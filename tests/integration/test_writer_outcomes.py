@@ -305,3 +305,22 @@ def test_one_writer_shared_by_threads_logs_every_run_and_counts_exactly(
     metrics = writer.get_performance_metrics()
     assert (metrics.writes, metrics.runs_written, metrics.commits) == (12, 12, 12)
     assert metrics.rows_written == _rows(writer)
+
+
+# --------------------------------------------------------------------------- names users write
+
+
+def test_three_part_name_and_a_keyword_schema_log_end_to_end(spark: SparkSession) -> None:
+    """``spark_catalog.order.<table>``: a catalog, and a schema that is a SQL keyword."""
+    config = WriterConfig(table_catalog="spark_catalog", table_schema="order", table_name="runs")
+    writer = LogWriter(spark, config)
+    try:
+        report = make_report(2)
+        result = writer.write_report(report)
+
+        assert result.written_run_ids == (report.run_id,)
+        assert _run_ids(writer) == {report.run_id}
+        assert spark.catalog.tableExists("spark_catalog.`order`.runs")
+        assert writer.validate_data_quality().passed
+    finally:
+        spark.sql("DROP SCHEMA IF EXISTS spark_catalog.`order` CASCADE")
