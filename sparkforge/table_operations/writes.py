@@ -131,6 +131,19 @@ def _create_if_absent(
     )
 
 
+def _commit_options(
+    options: Mapping[str, str] | None, transaction: Transaction | None, marker: str | None
+) -> dict[str, str]:
+    """Return the Delta writer options of one commit: its transaction id and its marker."""
+    opts = dict(options or {})
+    if transaction is not None:
+        opts["txnAppId"] = transaction.app_id
+        opts["txnVersion"] = str(transaction.version)
+    if marker is not None:
+        opts["userMetadata"] = marker
+    return opts
+
+
 def append(
     df: DataFrame,
     table: TableRef,
@@ -174,12 +187,7 @@ def append(
         ``DELTA_NOT_CONFIGURED`` when the session cannot use Delta; otherwise when the append
         failed (the Spark or Delta error is chained).
     """
-    opts = dict(options or {})
-    if transaction is not None:
-        opts["txnAppId"] = transaction.app_id
-        opts["txnVersion"] = str(transaction.version)
-    if marker is not None:
-        opts["userMetadata"] = marker
+    opts = _commit_options(options, transaction, marker)
     _create_if_absent(
         df,
         table,
@@ -236,12 +244,7 @@ def overwrite(
     TableOperationError
         When the overwrite failed (the Spark or Delta error is chained).
     """
-    opts = dict(options or {})
-    if transaction is not None:
-        opts["txnAppId"] = transaction.app_id
-        opts["txnVersion"] = str(transaction.version)
-    if marker is not None:
-        opts["userMetadata"] = marker
+    opts = _commit_options(options, transaction, marker)
     if overwrite_schema:
         opts["overwriteSchema"] = "true"
     retry_on_conflict(

@@ -32,12 +32,13 @@ from pyspark.sql import functions as F
 from sparkforge import table_operations as ops
 from sparkforge.errors import SparkForgeError
 from sparkforge.performance import Timer
+from sparkforge.writer._table import as_writer_error
 from sparkforge.writer.exceptions import (
     WriterCommitUnconfirmedError,
-    WriterError,
     WriterTableError,
 )
-from sparkforge.writer.models import LOG_SCHEMA, WriteResult
+from sparkforge.writer.models import LOG_SCHEMA
+from sparkforge.writer.results import WriteResult
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 
     from sparkforge.logging import PipelineLogger
     from sparkforge.writer.config import WriterConfig
+    from sparkforge.writer.exceptions import (
+        WriterError,
+    )
     from sparkforge.writer.models import LogRow
 
 MARKER_PREFIX = "sparkforge.log.write:"
@@ -323,7 +327,7 @@ class CommitEngine:
                     max_attempts=self._config.max_commit_attempts,
                 )
             except SparkForgeError as exc:
-                raise _as_writer_error(exc) from exc
+                raise as_writer_error(exc) from exc
             except Exception as exc:
                 raise self._failed(run_ids, exc) from exc
             found = self._confirm(marker, run_ids)
@@ -390,11 +394,3 @@ class CommitEngine:
         return WriterCommitUnconfirmedError(
             tuple(run_ids), table=str(self._table), reason=reason.rstrip(".")
         )
-
-
-def _as_writer_error(exc: SparkForgeError) -> WriterError:
-    if isinstance(exc, WriterError):
-        return exc
-    error = WriterTableError(exc.code, exc.params)
-    error.__cause__ = exc.__cause__ or exc
-    return error

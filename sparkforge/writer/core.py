@@ -13,11 +13,11 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Protocol, overload
 
+from sparkforge import table_operations as ops
 from sparkforge.errors import SparkForgeError
 from sparkforge.logging import PipelineLogger
 from sparkforge.models import utc_now
 from sparkforge.performance import MemoryProbe, OperationStats, Timer
-from sparkforge.table_operations import failure_reason
 from sparkforge.validation import check_log_quality, schema_problems  # noqa: F401  (re-exported until writer/__init__ is curated)
 from sparkforge.writer._commit import CommitEngine, Progress
 from sparkforge.writer._prepare import prepare_runs
@@ -30,7 +30,8 @@ from sparkforge.writer.exceptions import (
     WriterTableError,
     WriterValidationError,
 )
-from sparkforge.writer.models import LOG_SCHEMA, WriterMetrics
+from sparkforge.writer.models import LOG_SCHEMA
+from sparkforge.writer.results import WriterMetrics
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
     from sparkforge.models import ExecutionContext, PipelineReport
     from sparkforge.writer.legacy import LegacyLogWriter
     from sparkforge.writer.migration import MigrationResult
-    from sparkforge.writer.models import DataQualityResult, WriteResult
+    from sparkforge.writer.models import DataQualityResult
+    from sparkforge.writer.results import WriteResult
 
 __all__ = ["Clock", "LogWriter"]
 
@@ -278,7 +280,11 @@ class LogWriter(_Construction):
         except Exception as exc:  # the contract: nothing raw escapes, with "warn" nothing at all
             error = WriterTableError(
                 "WRITER_WRITE_FAILED",
-                {"runs": str(len(items)), "table": str(self.table), "reason": failure_reason(exc)},
+                {
+                    "runs": str(len(items)),
+                    "table": str(self.table),
+                    "reason": ops.failure_reason(exc),
+                },
             )
             error.__cause__ = exc
         return self._finish(progress, timer.duration_secs, error, probe)
@@ -368,8 +374,6 @@ class LogWriter(_Construction):
         return self._read("read").where(condition)
 
     def _read(self, operation: str) -> DataFrame:
-        from sparkforge import table_operations as ops
-
         try:
             if not ops.table_exists(self.spark, self.table):
                 raise WriterTableError("TABLE_NOT_FOUND", {"table": str(self.table)})
@@ -379,7 +383,11 @@ class LogWriter(_Construction):
         except Exception as exc:
             raise WriterTableError(
                 "TABLE_OPERATION_FAILED",
-                {"operation": operation, "table": str(self.table), "reason": failure_reason(exc)},
+                {
+                    "operation": operation,
+                    "table": str(self.table),
+                    "reason": ops.failure_reason(exc),
+                },
             ) from exc
 
     def get_performance_metrics(self) -> WriterMetrics:
@@ -432,7 +440,7 @@ class LogWriter(_Construction):
                 {
                     "operation": "quality check",
                     "table": str(self.table),
-                    "reason": failure_reason(exc),
+                    "reason": ops.failure_reason(exc),
                 },
             ) from exc
 

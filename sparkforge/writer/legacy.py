@@ -31,7 +31,7 @@ from sparkforge.writer.exceptions import (
     WriterConfigurationError,
     WriterTableError,
 )
-from sparkforge.writer.models import WriterMetrics
+from sparkforge.writer.results import WriterMetrics
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

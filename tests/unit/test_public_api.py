@@ -33,6 +33,7 @@ PUBLIC_MODULES = [
     "sparkforge.writer.exceptions",
     "sparkforge.writer.migration",
     "sparkforge.writer.models",
+    "sparkforge.writer.results",
 ]
 
 
