@@ -13,6 +13,7 @@ from __future__ import annotations
 from sparkforge._version import __version__
 from sparkforge.errors import (
     ConfigurationError,
+    ExportError,
     PipelineError,
     SparkForgeError,
     StepError,
@@ -42,6 +43,7 @@ __all__ = [
     "__version__",
     "ConfigurationError",
     "ErrorInfo",
+    "ExportError",
     "ExecutionContext",
     "LogWriter",
     "Phase",

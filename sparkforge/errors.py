@@ -34,6 +34,7 @@ __all__ = [
     "ConfigurationError",
     "ERROR_TEMPLATES",
     "ErrorText",
+    "ExportError",
     "PipelineError",
     "Problem",
     "ProblemCollector",
@@ -49,12 +50,22 @@ __all__ = [
 #: Message templates by error code, sorted by code. Placeholders are the error's params.
 ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
     {
+        "ANALYSIS_ARGUMENT_INVALID": "Invalid {subject}: {problems}",
+        "ANALYSIS_LOG_INVALID": "The DataFrame given as a run log cannot be analysed: {reason}.",
         "CONFIG_INVALID": "Invalid value for {option}: {reason}.",
         "DELTA_NOT_CONFIGURED": (
             "The Spark session cannot use Delta Lake ({reason}); build it with {settings}."
         ),
+        "EXPORT_FAILED": "Exporting the run log to {target} failed: {reason}.",
+        "EXPORT_TARGET_EXISTS": "Export target {target} already exists ({hint}).",
         "IDENTIFIER_INVALID": "Invalid {kind} name {name!r}: {reason}.",
         "MODEL_INVALID": "Invalid {model}: {problems}",
+        "OPENLINEAGE_EMIT_FAILED": (
+            "Sending OpenLineage events failed after {sent} of {events} were sent: {reason}."
+        ),
+        "OPTIONAL_DEPENDENCY_MISSING": (
+            "{feature} needs the {package} package: install it with pip install '{requirement}'."
+        ),
         "PIPELINE_GRAPH_INVALID": "Invalid pipeline: {reason}.",
         "PIPELINE_INPUT_INVALID": "Invalid input to the pipeline run: {reason}.",
         "PIPELINE_RUN_FAILED": "Pipeline {pipeline} run {run_id} failed: {reason}.",
@@ -79,7 +90,12 @@ ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
         ),
         "TABLE_NOT_FOUND": "Table {table} does not exist.",
         "TABLE_OPERATION_FAILED": "{operation} on {table} failed: {reason}.",
+        "TABLE_RETENTION_UNSAFE": (
+            "A retention of {hours} hours on {table} is shorter than Delta's safety minimum "
+            "of {minimum} hours: {hint}."
+        ),
         "TABLE_SCHEMA_MISMATCH": "Table {table} has an incompatible schema: {reason}.",
+        "TABLE_VERSION_UNAVAILABLE": "Table {table} cannot be read as of {point}: {reason}.",
         "VALIDATION_THRESHOLD": (
             "Step {step} ({phase}) validation rate {rate}% is below the {phase} "
             "minimum of {minimum}%."
@@ -473,6 +489,13 @@ class PipelineError(SparkForgeError, RuntimeError):
 
 class StepError(PipelineError):
     """One pipeline step failed."""
+
+
+class ExportError(SparkForgeError, RuntimeError):
+    """Exporting the run log, or sending its OpenLineage events, failed.
+
+    Codes: ``EXPORT_FAILED``, ``EXPORT_TARGET_EXISTS``, ``OPENLINEAGE_EMIT_FAILED``.
+    """
 
 
 class TableOperationError(SparkForgeError, RuntimeError):
