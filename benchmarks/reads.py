@@ -41,7 +41,15 @@ if TYPE_CHECKING:
     from benchmarks.common import Bench
     from sparkforge.models import PipelineReport
 
-__all__ = ["WEEK_START", "run_filtered_read", "synthesize_log"]
+__all__ = [
+    "END",
+    "WEEK_START",
+    "create_clustered",
+    "full_scan_aggregation",
+    "run_filtered_read",
+    "synthesize_log",
+    "timed",
+]
 
 _START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 #: The week the filtered query asks for (inside the synthesized year).
@@ -137,12 +145,19 @@ def synthesize_log(
     )
 
 
-def _create_clustered(bench: Bench, table: str) -> LogWriter:
+def create_clustered(
+    bench: Bench, table: str, columns: tuple[str, ...] = ("pipeline_name", "run_date")
+) -> LogWriter:
+    """Create a liquid-clustered log table (``CLUSTER BY columns``); return its writer.
+
+    ``WriterConfig`` has no clustering option, so the table is created through the
+    ``DeltaTable`` builder with the log's schema and default properties.
+    """
     builder = (
         DeltaTable.createIfNotExists(bench.spark)
         .tableName(bench.fqn(table))
         .addColumns(LOG_SCHEMA)
-        .clusterBy("pipeline_name", "run_date")
+        .clusterBy(*columns)
     )
     for key, value in DEFAULT_TABLE_PROPERTIES.items():
         builder = builder.property(key, value)
@@ -152,7 +167,8 @@ def _create_clustered(bench: Bench, table: str) -> LogWriter:
     return writer
 
 
-def _timed(action: Callable[[], object]) -> float:
+def timed(action: Callable[[], object]) -> float:
+    """Return the seconds ``action()`` took."""
     start = time.perf_counter()
     action()
     return time.perf_counter() - start
@@ -182,7 +198,7 @@ def run_filtered_read(bench: Bench) -> tuple[dict[str, object], dict[str, object
 
     bench.progress(f"filtered_read: building a {rows:,}-row log, partitioned by run_date")
     writers["partitioned"] = bench.writer("r1m_partitioned")
-    build["partitioned"] = _timed(
+    build["partitioned"] = timed(
         lambda: (
             synthesize_log(spark, rows)
             .repartition("run_date")
@@ -193,7 +209,7 @@ def run_filtered_read(bench: Bench) -> tuple[dict[str, object], dict[str, object
     )
     bench.progress(f"filtered_read: unpartitioned ({build['partitioned']:.1f}s for the first)")
     writers["unpartitioned"] = bench.writer("r1m_unpartitioned", partition_columns=())
-    build["unpartitioned"] = _timed(
+    build["unpartitioned"] = timed(
         lambda: (
             synthesize_log(spark, rows)
             .write.format("delta")
@@ -204,8 +220,8 @@ def run_filtered_read(bench: Bench) -> tuple[dict[str, object], dict[str, object
     clustered_error: str | None = None
     try:
         bench.progress("filtered_read: liquid-clustered (CLUSTER BY pipeline_name, run_date)")
-        writers["clustered"] = _create_clustered(bench, "r1m_clustered")
-        build["clustered"] = _timed(
+        writers["clustered"] = create_clustered(bench, "r1m_clustered")
+        build["clustered"] = timed(
             lambda: (
                 synthesize_log(spark, rows)
                 .write.format("delta")
@@ -213,7 +229,7 @@ def run_filtered_read(bench: Bench) -> tuple[dict[str, object], dict[str, object
                 .saveAsTable(bench.fqn("r1m_clustered"))
             )
         )
-        build["clustered_optimize"] = _timed(
+        build["clustered_optimize"] = timed(
             lambda: spark.sql(f"OPTIMIZE {bench.fqn('r1m_clustered')}").collect()
         )
     except Exception as exc:  # report what Delta said; the other layouts still count

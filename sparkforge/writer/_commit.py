@@ -115,17 +115,40 @@ def _digest(run_ids: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(sorted(run_ids)).encode("utf-8")).hexdigest()[:40]
 
 
-def marker_for(transaction: ops.Transaction | None, nonce: str) -> str:
-    """Return the ``userMetadata`` of one write attempt: its transaction id and a nonce.
+def marker_for(transaction: ops.Transaction | None, nonce: str, *, runs: int | None = None) -> str:
+    """Return the ``userMetadata`` of one write attempt: its transaction id, a nonce, its runs.
+
+    The run count follows the nonce as ``;runs=N`` (no ``#`` in it, so the transaction id is
+    still everything before the last ``#``); :func:`logged_runs` reads it back.
 
     Examples
     --------
     >>> marker_for(ops.Transaction(app_id="sparkforge.log/r1"), "n1")
     'sparkforge.log.write:sparkforge.log/r1#n1'
-    >>> marker_for(None, "n1")
-    'sparkforge.log.write:#n1'
+    >>> marker_for(None, "n1", runs=3)
+    'sparkforge.log.write:#n1;runs=3'
     """
-    return f"{MARKER_PREFIX}{transaction.app_id if transaction else ''}#{nonce}"
+    suffix = f";runs={runs}" if runs is not None else ""
+    return f"{MARKER_PREFIX}{transaction.app_id if transaction else ''}#{nonce}{suffix}"
+
+
+def logged_runs(user_metadata: str | None) -> int | None:
+    """Return how many runs a commit's marker says it logged; None for other commits.
+
+    Examples
+    --------
+    >>> logged_runs("sparkforge.log.write:sparkforge.log/r1#n1;runs=1")
+    1
+    >>> logged_runs("sparkforge.log.write:sparkforge.log/r1#n1") is None
+    True
+    >>> logged_runs("a commit of someone else;runs=3") is None
+    True
+    """
+    if user_metadata is None or not user_metadata.startswith(MARKER_PREFIX):
+        return None
+    _, _, tail = user_metadata.rpartition("#")
+    _, found, count = tail.partition(";runs=")
+    return int(count) if found and count.isdigit() else None
 
 
 def classify(commits: Sequence[ops.Commit], marker: str) -> Found | None:
@@ -309,7 +332,7 @@ class CommitEngine:
     ) -> Found:
         run_ids = [run.run_id for run in batch]
         rows = [row for run in batch for row in run.rows]
-        marker = marker_for(transaction, uuid.uuid4().hex)
+        marker = marker_for(transaction, uuid.uuid4().hex, runs=len(batch))
         pipelines = sorted({run.rows[0]["pipeline_name"] for run in batch if run.rows})
         log = self._log.bind(
             run_id=run_ids[0] if len(run_ids) == 1 else f"{len(run_ids)} runs",

@@ -1,4 +1,4 @@
-"""The filters of ``LogWriter.read_logs``: checked arguments -> one pushed-down Column."""
+"""The arguments of ``LogWriter.read_logs``: checked -> one pushed-down Column and a version."""
 
 from __future__ import annotations
 
@@ -14,23 +14,30 @@ if TYPE_CHECKING:
     from pyspark.sql import Column
 
 
+#: A time-travel point: a table version, or an instant (exactly one is set).
+TimeTravelPoint = tuple[int | None, datetime | None]
+
+
 def log_filter(
     *,
     pipeline_name: object = None,
     run_id: object = None,
     since: object = None,
     until: object = None,
-) -> Column:
-    """Return the condition selecting these runs; every bad argument is reported at once.
+    as_of_version: object = None,
+    as_of_timestamp: object = None,
+) -> tuple[Column, TimeTravelPoint | None]:
+    """Return the condition selecting these runs and the version to read; all checked at once.
 
     ``since``/``until`` bound ``run_started_at`` (at or after / before) and prune the
-    ``run_date`` partitions too.
+    ``run_date`` partitions too. ``as_of_version`` (an integer >= 0) or ``as_of_timestamp``
+    (aware) is the time-travel point; None for the current version.
 
     Raises
     ------
     WriterValidationError
-        ``WRITER_ARGUMENT_INVALID``: a filter of the wrong type, a naive datetime, or
-        ``since`` not before ``until``.
+        ``WRITER_ARGUMENT_INVALID``: a filter of the wrong type, a naive datetime,
+        ``since`` not before ``until``, a bad version, or both time-travel points.
 
     Examples
     --------
@@ -60,6 +67,7 @@ datetime.datetime(2026, 1, 2, 0, 0)
             f"{bounds['since'].isoformat()} is not before until "
             f"({bounds['until'].isoformat()}), so no run could match",
         )
+    point = _time_travel_point(problems, as_of_version, as_of_timestamp)
     if problems:
         raise WriterValidationError(
             "WRITER_ARGUMENT_INVALID",
@@ -76,7 +84,31 @@ datetime.datetime(2026, 1, 2, 0, 0)
     if "until" in bounds:
         condition = condition & (F.col("run_started_at") < F.lit(bounds["until"]))
         condition = condition & (F.col("run_date") <= F.lit(bounds["until"].date()))
-    return condition
+    return condition, point
+
+
+def _time_travel_point(
+    problems: ProblemCollector, version: object, timestamp: object
+) -> TimeTravelPoint | None:
+    if version is not None and timestamp is not None:
+        problems.add(
+            "as_of_version, as_of_timestamp",
+            f"give one time-travel point, not both (got {version!r} and {timestamp!r})",
+        )
+        return None
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            problems.add("as_of_version", f"expected an integer >= 0, got {version!r}")
+            return None
+        return (version, None)
+    if timestamp is not None:
+        if not isinstance(timestamp, datetime) or timestamp.utcoffset() is None:
+            problems.add(
+                "as_of_timestamp", f"expected a timezone-aware datetime, got {timestamp!r}"
+            )
+            return None
+        return (None, timestamp.astimezone(timezone.utc))
+    return None
 
 
 def _text_values(problems: ProblemCollector, name: str, value: object) -> list[str]:

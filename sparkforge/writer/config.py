@@ -14,20 +14,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-from sparkforge.errors import ProblemCollector, SparkForgeError, TableOperationError
+from sparkforge.errors import SparkForgeError, TableOperationError
 from sparkforge.models import WriteMode, WriteModeName
-from sparkforge.table_operations import TableRef, validate_identifier, validate_properties
+from sparkforge.table_operations import TableRef, validate_properties
+from sparkforge.writer._config_checks import OptionChecks, option_reason
 from sparkforge.writer.exceptions import WriterConfigurationError
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 __all__ = [
     "Compression",
     "CompressionName",
     "Deduplication",
     "DeduplicationName",
+    "AUTO_COMPACT_PROPERTY",
+    "CLUSTERABLE_COLUMNS",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_MAX_COMMIT_ATTEMPTS",
+    "DEFAULT_OPENLINEAGE_NAMESPACE",
     "DEFAULT_PARTITION_COLUMNS",
     "DEFAULT_TABLE_NAME_PATTERN",
     "DEFAULT_TABLE_PROPERTIES",
@@ -66,6 +73,29 @@ DEFAULT_TABLE_PROPERTIES: Mapping[str, str] = MappingProxyType(
         SCHEMA_VERSION_PROPERTY: "1",
     }
 )
+
+#: Columns the log may be clustered by (Delta liquid clustering: scalar columns with statistics).
+CLUSTERABLE_COLUMNS: frozenset[str] = frozenset(
+    {
+        "pipeline_name",
+        "run_started_at",
+        "run_date",
+        "run_id",
+        "run_status",
+        "step",
+        "phase",
+        "row_kind",
+        "table_fqn",
+    }
+)
+
+#: Delta's table property that compacts small files after a write (auto compaction).
+AUTO_COMPACT_PROPERTY = "delta.autoOptimize.autoCompact"
+
+#: The OpenLineage namespace of the jobs the log's runs are exported as.
+DEFAULT_OPENLINEAGE_NAMESPACE = "sparkforge"
+
+_MAX_CLUSTER_COLUMNS = 4
 
 #: Columns the log may be partitioned by: low-cardinality ones only.
 PARTITIONABLE_COLUMNS: frozenset[str] = frozenset(
@@ -133,62 +163,6 @@ class FailurePolicy(_OptionEnum):
 FailurePolicyName = Literal["raise", "warn"]
 
 
-def _reason(exc: SparkForgeError) -> str:
-    """Return the reason of an identifier error, without its code and template."""
-    reason = exc.params.get("reason")
-    return reason if reason is not None else exc.message
-
-
-def _dotted_hint(option: str, value: object) -> str:
-    """Say how to give a dotted name (``ops.runs``) as separate options."""
-    if not isinstance(value, str) or "." not in value:
-        return ""
-    parts = value.split(".")
-    if option == "table_name" and len(parts) == 2:
-        return f"; give the schema as table_schema={parts[0]!r} and table_name={parts[1]!r}"
-    if option == "table_name" and len(parts) == 3:
-        return (
-            f"; give table_catalog={parts[0]!r}, table_schema={parts[1]!r} and "
-            f"table_name={parts[2]!r}"
-        )
-    if option == "table_schema" and len(parts) == 2:
-        return f"; give the catalog as table_catalog={parts[0]!r} and table_schema={parts[1]!r}"
-    return ""
-
-
-class _Checks(ProblemCollector):
-    """The problems of one WriterConfig, each under the option it is about."""
-
-    __slots__ = ()
-
-    def boolean(self, option: str, value: object) -> None:
-        if not isinstance(value, bool):
-            self.add(option, f"expected True or False, got {value!r}")
-
-    def integer(self, option: str, value: object, low: int, high: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.add(option, f"expected an integer in {low}..{high}, got {value!r}")
-
-    def member(self, option: str, value: object, enum_type: type[_E]) -> _E | None:
-        if isinstance(value, enum_type):
-            return value
-        try:
-            return enum_type(value)
-        except (ValueError, TypeError):
-            allowed = ", ".join(repr(m.value) for m in enum_type)
-            self.add(option, f"expected one of {allowed}, got {value!r}")
-            return None
-
-    def name(self, option: str, value: object, kind: str) -> bool:
-        try:
-            validate_identifier(value, kind=kind)
-        except SparkForgeError as exc:
-            reason = f"{value!r} is not a valid {kind} name: {_reason(exc)}"
-            self.add(option, reason + _dotted_hint(option, value))
-            return False
-        return True
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WriterConfig:
     """Where and how the run log is written.
@@ -240,6 +214,24 @@ class WriterConfig:
         ``deduplication="scan"`` cannot go with ``write_mode="overwrite"``.
     max_commit_attempts
         Attempts per commit while concurrent writers conflict.
+    cluster_by
+        Liquid-clustering columns of a new log table (see :data:`CLUSTERABLE_COLUMNS`, at
+        most 4), instead of partitioning: give ``partition_columns=()`` with it. Clustering
+        happens at :meth:`~sparkforge.writer.LogWriter.optimize`; it upgrades the table's
+        protocol for good, and some other Delta engines (delta-rs 1.6) can read such a table
+        but not append to it. See docs/maintenance.md for the measured layouts.
+    auto_compaction
+        Create new log tables with Delta's auto compaction (:data:`AUTO_COMPACT_PROPERTY`):
+        after a write leaves enough small files, Delta compacts them in a commit of its own,
+        right after the write's commit. A log that is never maintained by hand stays a few
+        files per day instead of one file per run.
+    retention
+        Keep runs for this long: after each call that committed, the writer deletes the runs
+        that started before the UTC day ``now - retention`` falls in (whole days, whole runs,
+        one Delta DELETE; see :meth:`~sparkforge.writer.LogWriter.prune`). None keeps every
+        run. At least one day.
+    openlineage_namespace
+        The OpenLineage namespace of the jobs (one per pipeline) in exported events.
 
     Raises
     ------
@@ -274,9 +266,13 @@ class WriterConfig:
     on_failure: FailurePolicy | FailurePolicyName = FailurePolicy.RAISE
     deduplication: Deduplication | DeduplicationName = Deduplication.TRANSACTION
     max_commit_attempts: int = DEFAULT_MAX_COMMIT_ATTEMPTS
+    cluster_by: tuple[str, ...] = ()
+    auto_compaction: bool = True
+    retention: timedelta | None = None
+    openlineage_namespace: str = DEFAULT_OPENLINEAGE_NAMESPACE
 
     def __post_init__(self) -> None:
-        checks = _Checks()
+        checks = OptionChecks()
         environment_ok = self._check_environment(checks)
         self._check_target(checks, environment_ok=environment_ok)
         write_mode = self._coerce(checks, "write_mode", WriteMode)
@@ -297,15 +293,18 @@ class WriterConfig:
         checks.integer("max_commit_attempts", self.max_commit_attempts, 1, _MAX_COMMIT_ATTEMPTS)
         checks.boolean("enable_performance_monitoring", self.enable_performance_monitoring)
         checks.boolean("enable_data_quality_checks", self.enable_data_quality_checks)
+        self._check_layout(checks)
+        checks.positive_duration("retention", self.retention)
+        checks.text("openlineage_namespace", self.openlineage_namespace)
         checks.raise_config_error(WriterConfigurationError, code="WRITER_CONFIG_INVALID")
 
-    def _coerce(self, checks: _Checks, option: str, enum_type: type[_E]) -> _E | None:
+    def _coerce(self, checks: OptionChecks, option: str, enum_type: type[_E]) -> _E | None:
         member = checks.member(option, getattr(self, option), enum_type)
         if member is not None:
             object.__setattr__(self, option, member)
         return member
 
-    def _check_environment(self, checks: _Checks) -> bool:
+    def _check_environment(self, checks: OptionChecks) -> bool:
         environment: object = self.environment
         if environment is None:
             return True
@@ -322,7 +321,7 @@ class WriterConfig:
             return False
         return True
 
-    def _check_target(self, checks: _Checks, *, environment_ok: bool) -> None:
+    def _check_target(self, checks: OptionChecks, *, environment_ok: bool) -> None:
         by_name = any(
             value is not None for value in (self.table_catalog, self.table_schema, self.table_name)
         )
@@ -338,7 +337,7 @@ class WriterConfig:
             try:
                 TableRef.at_path(self.table_path)
             except SparkForgeError as exc:
-                checks.add("table_path", f"{self.table_path!r} is not usable: {_reason(exc)}")
+                checks.add("table_path", f"{self.table_path!r} is not usable: {option_reason(exc)}")
             if self.table_name_pattern != DEFAULT_TABLE_NAME_PATTERN:
                 checks.add(
                     "table_name_pattern",
@@ -357,7 +356,7 @@ class WriterConfig:
         if checks.name("table_name", self.table_name, "table") and environment_ok:
             self._check_pattern(checks)
 
-    def _check_pattern(self, checks: _Checks) -> None:
+    def _check_pattern(self, checks: OptionChecks) -> None:
         pattern: object = self.table_name_pattern
         option = "table_name_pattern"
         if not isinstance(pattern, str):
@@ -387,7 +386,7 @@ class WriterConfig:
         else:
             checks.name(option, self.resolved_table_name, "table")
 
-    def _check_partitions(self, checks: _Checks) -> None:
+    def _check_partitions(self, checks: OptionChecks) -> None:
         columns: object = self.partition_columns
         if isinstance(columns, list):
             columns = tuple(columns)
@@ -402,7 +401,29 @@ class WriterConfig:
         if not bad and len(set(columns)) != len(columns):
             checks.add("partition_columns", f"a column is listed twice in {columns!r}")
 
-    def _check_properties(self, checks: _Checks) -> None:
+    def _check_layout(self, checks: OptionChecks) -> None:
+        cluster_by = checks.columns(
+            "cluster_by", self.cluster_by, CLUSTERABLE_COLUMNS, most=_MAX_CLUSTER_COLUMNS
+        )
+        object.__setattr__(self, "cluster_by", cluster_by)
+        if cluster_by and self.partition_columns:
+            checks.add(
+                "cluster_by, partition_columns",
+                f"a Delta table is clustered or partitioned, not both: give "
+                f"partition_columns=() with cluster_by={cluster_by!r} (got partition_columns="
+                f"{self.partition_columns!r})",
+            )
+        checks.boolean("auto_compaction", self.auto_compaction)
+        properties: object = self.table_properties
+        given = properties.get(AUTO_COMPACT_PROPERTY) if isinstance(properties, Mapping) else None
+        if isinstance(given, str) and given.strip().lower() != str(self.auto_compaction).lower():
+            checks.add(
+                "auto_compaction, table_properties",
+                f"table_properties sets {AUTO_COMPACT_PROPERTY}={given!r} while "
+                f"auto_compaction={self.auto_compaction!r}; set auto_compaction only",
+            )
+
+    def _check_properties(self, checks: OptionChecks) -> None:
         properties: object = self.table_properties
         option = "table_properties"
         if not isinstance(properties, Mapping):
@@ -447,5 +468,6 @@ class WriterConfig:
 
     @property
     def effective_table_properties(self) -> dict[str, str]:
-        """The properties a new log table gets: the defaults, then ``table_properties``."""
-        return {**DEFAULT_TABLE_PROPERTIES, **self.table_properties}
+        """The properties a new log table gets: the defaults, auto compaction, then yours."""
+        compaction = {AUTO_COMPACT_PROPERTY: "true"} if self.auto_compaction else {}
+        return {**DEFAULT_TABLE_PROPERTIES, **compaction, **self.table_properties}

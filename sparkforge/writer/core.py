@@ -9,102 +9,38 @@ wrote: the commit's own entry in the table history gives the version and Delta's
 
 from __future__ import annotations
 
-import logging
-import threading
-from typing import TYPE_CHECKING, Protocol, overload
+from typing import TYPE_CHECKING, overload
 
 from sparkforge import table_operations as ops
 from sparkforge.errors import SparkForgeError
-from sparkforge.logging import PipelineLogger
-from sparkforge.models import utc_now
-from sparkforge.performance import MemoryProbe, OperationStats, Timer
-from sparkforge.validation import check_log_quality, schema_problems  # noqa: F401  (re-exported until writer/__init__ is curated)
-from sparkforge.writer._commit import CommitEngine, Progress
+from sparkforge.performance import MemoryProbe, Timer
+from sparkforge.writer._commit import Progress
 from sparkforge.writer._prepare import prepare_runs
+from sparkforge.writer._questions import LogQuestions
 from sparkforge.writer._reading import log_filter
-from sparkforge.writer._table import LogTable, as_writer_error
-from sparkforge.writer.config import WriterConfig
-from sparkforge.writer.exceptions import (
-    WriterConfigurationError,
-    WriterError,
-    WriterTableError,
-    WriterValidationError,
-)
-from sparkforge.writer.models import LOG_SCHEMA
+from sparkforge.writer._state import Clock
+from sparkforge.writer._table import as_writer_error
+from sparkforge.writer._upkeep import LogUpkeep
+from sparkforge.writer.exceptions import WriterError, WriterTableError, WriterValidationError
 from sparkforge.writer.results import WriterMetrics
 
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from pyspark.sql import DataFrame, SparkSession
 
+    from sparkforge.logging import PipelineLogger
     from sparkforge.models import ExecutionContext, PipelineReport
+    from sparkforge.writer.config import WriterConfig
     from sparkforge.writer.legacy import LegacyLogWriter
-    from sparkforge.writer.migration import MigrationResult
-    from sparkforge.writer.models import DataQualityResult
     from sparkforge.writer.results import WriteResult
 
 __all__ = ["Clock", "LogWriter"]
 
 
-class Clock(Protocol):
-    """Where the writer takes the ``logged_at`` instant from (tests pass a fixed one)."""
-
-    def __call__(self) -> datetime:
-        """Return the current instant, timezone-aware."""
-        ...
-
-
-class _Construction:
-    """Build a v1 writer's state; the base of :class:`LogWriter`.
-
-    ``__init__`` lives here so that type checkers read ``LogWriter(...)``'s signature from
-    ``LogWriter.__new__``, whose overloads also type the legacy form as ``LegacyLogWriter``.
-    """
-
-    def __init__(
-        self,
-        spark: SparkSession,
-        config: WriterConfig,
-        logger: logging.Logger | PipelineLogger | None = None,
-        *,
-        clock: Clock | None = None,
-    ) -> None:
-        if not isinstance(config, WriterConfig):
-            raise WriterConfigurationError(
-                "WRITER_CONFIG_INVALID",
-                {"option": "config", "reason": f"expected a WriterConfig, got {config!r}"},
-            )
-        if logger is not None and not isinstance(logger, (logging.Logger, PipelineLogger)):
-            raise WriterConfigurationError(
-                "WRITER_CONFIG_INVALID",
-                {"option": "logger", "reason": f"expected a logging.Logger, got {logger!r}"},
-            )
-        self.spark = spark
-        self.config = config
-        self.table = config.table
-        self.write_schema: str | None = config.table_schema
-        self.logs_table_name: str | None = config.resolved_table_name
-        self.schema = LOG_SCHEMA
-        if isinstance(logger, PipelineLogger):
-            self._log = logger
-        else:
-            self._log = PipelineLogger("sparkforge.writer", logger=logger)
-        self._clock: Clock = clock or utc_now
-        self._lock = threading.Lock()
-        self._stats = OperationStats()
-        self._writes = 0
-        self._failed_writes = 0
-        self._rows_written = 0
-        self._runs_written = 0
-        self._runs_skipped = 0
-        self._commits = 0
-        self._log_table = LogTable(spark, config, self._log)
-        self._engine = CommitEngine(spark, config, self._log)
-
-
-class LogWriter(_Construction):
+class LogWriter(LogQuestions, LogUpkeep):
     """Write pipeline run reports to the Delta run log, and answer questions over it.
 
     A writer may be shared between threads: its counters are kept under a lock, and each
@@ -298,6 +234,8 @@ class LogWriter(_Construction):
     ) -> WriteResult:
         result = progress.result(duration_secs, error=error)
         self._account(result, probe)
+        if error is None:
+            result = self._keep_retention(result)
         if error is not None:
             if self.config.on_failure == "raise":
                 raise error
@@ -343,6 +281,8 @@ class LogWriter(_Construction):
         run_id: str | Sequence[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        as_of_version: int | None = None,
+        as_of_timestamp: datetime | None = None,
     ) -> DataFrame:
         """Return the log as a DataFrame, filtered (all filters are optional and combine).
 
@@ -355,7 +295,11 @@ class LogWriter(_Construction):
         since, until
             Only runs that started at or after ``since`` and before ``until`` (aware
             datetimes; ``since`` must come before ``until``). They also prune the
-            ``run_date`` partitions.
+            ``run_date`` partitions, or skip files by statistics on an unpartitioned log.
+        as_of_version, as_of_timestamp
+            Time travel: the log as it was at this table version, or at this instant (aware);
+            at most one of them. Runs removed by ``prune`` or an overwrite are there until a
+            vacuum deletes their files.
 
         Returns
         -------
@@ -366,29 +310,36 @@ class LogWriter(_Construction):
         ------
         WriterValidationError
             ``WRITER_ARGUMENT_INVALID`` for a naive datetime, ``since`` not before ``until``,
-            or a filter of the wrong type; every problem is listed.
+            both time-travel points, or a filter of the wrong type; every problem is listed.
         WriterTableError
-            If the table does not exist or cannot be read.
-        """
-        condition = log_filter(pipeline_name=pipeline_name, run_id=run_id, since=since, until=until)
-        return self._read("read").where(condition)
+            If the table does not exist or cannot be read; ``TABLE_VERSION_UNAVAILABLE`` for a
+            version or instant the table does not have (any more), or whose files a vacuum
+            deleted.
 
-    def _read(self, operation: str) -> DataFrame:
-        try:
-            if not ops.table_exists(self.spark, self.table):
-                raise WriterTableError("TABLE_NOT_FOUND", {"table": str(self.table)})
-            return self.table.read(self.spark)
-        except SparkForgeError as exc:
-            raise as_writer_error(exc) from exc
-        except Exception as exc:
-            raise WriterTableError(
-                "TABLE_OPERATION_FAILED",
-                {
-                    "operation": operation,
-                    "table": str(self.table),
-                    "reason": ops.failure_reason(exc),
-                },
-            ) from exc
+        Examples
+        --------
+        .. code-block:: python
+
+            writer.read_logs(pipeline_name="orders", since=week_ago).count()
+            writer.read_logs(as_of_version=3).select("run_id").distinct().count()
+        """
+        condition, point = log_filter(
+            pipeline_name=pipeline_name,
+            run_id=run_id,
+            since=since,
+            until=until,
+            as_of_version=as_of_version,
+            as_of_timestamp=as_of_timestamp,
+        )
+        if point is None:
+            return self._read("read").where(condition)
+        self._read("read")  # a clear TABLE_NOT_FOUND for a missing table
+        version, timestamp = point
+        log = self._answer(
+            "time travel",
+            lambda: ops.read_as_of(self.spark, self.table, version=version, timestamp=timestamp),
+        )
+        return log.where(condition)
 
     def get_performance_metrics(self) -> WriterMetrics:
         """Return what this writer measured so far.
@@ -415,66 +366,6 @@ class LogWriter(_Construction):
                     stats.max_peak_python_rss_growth_bytes if enabled else None
                 ),
             )
-
-    def validate_data_quality(self) -> DataQualityResult:
-        """Check the log table itself, in one pass over it.
-
-        Returns
-        -------
-        DataQualityResult
-            Each check with the number of rows failing it; ``passed`` when none fail.
-
-        Raises
-        ------
-        WriterTableError
-            If the table does not exist or cannot be read.
-        """
-        log_df = self._read("quality check")
-        try:
-            return check_log_quality(log_df)
-        except SparkForgeError:
-            raise
-        except Exception as exc:
-            raise WriterTableError(
-                "TABLE_OPERATION_FAILED",
-                {
-                    "operation": "quality check",
-                    "table": str(self.table),
-                    "reason": ops.failure_reason(exc),
-                },
-            ) from exc
-
-    def migrate_legacy_table(self, *, pipeline_name: str = "legacy") -> MigrationResult:
-        """Upgrade this writer's table from the legacy log schema to schema v1, in place.
-
-        Every row is kept with its values in one Delta commit; the previous version stays
-        readable by time travel. A second, metadata-only commit gives the table the properties
-        of a new log table (:attr:`WriterConfig.effective_table_properties`) it lacks. Calling
-        it on a table this writer created does nothing. The rows are read at a pinned
-        version; a Delta conflict with a concurrent writer retries the whole migration up to
-        ``max_commit_attempts`` (then ``TABLE_CONFLICT``), and an append that lands between
-        the pinned read and the commit is kept by undoing the migration (a restore) and
-        raising ``TABLE_CONCURRENT_CHANGE``: no row is lost. See docs/migration.md.
-
-        Parameters
-        ----------
-        pipeline_name
-            The pipeline name given to the legacy rows (the legacy log had none).
-        """
-        from sparkforge.writer.migration import migrate_legacy_table
-
-        result = migrate_legacy_table(
-            self.spark,
-            self.table,
-            pipeline_name=pipeline_name,
-            partition_columns=self.config.partition_columns,
-            table_properties=self.config.effective_table_properties,
-            max_commit_attempts=self.config.max_commit_attempts,
-        )
-        with self._lock:
-            self._log_table.checked = False
-            self._engine.forget_table()
-        return result
 
 
 def _run_id_text(report: object) -> str:

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sparkforge.table_operations import PruneResult
     from sparkforge.writer.exceptions import WriterError
 
-__all__ = ["WriteResult", "WriterMetrics"]
+__all__ = ["LogCommit", "WriteResult", "WriterMetrics"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,6 +46,12 @@ class WriteResult:
     error
         Why the call failed (only with ``on_failure="warn"``; otherwise it raised). Runs in
         ``written_run_ids`` committed before the failure.
+    pruned
+        What the writer's ``retention`` removed after this call's commits, when it removed
+        anything.
+    maintenance_error
+        Why that retention step failed, if it did. The call's own commits stand: a failed
+        retention never fails a write, it is logged as a warning and said here.
     """
 
     run_ids: tuple[str, ...]
@@ -54,6 +63,8 @@ class WriteResult:
     table_versions: tuple[int, ...] = ()
     duration_secs: float = 0.0
     error: WriterError | None = None
+    pruned: PruneResult | None = None
+    maintenance_error: WriterError | None = None
 
     @property
     def success(self) -> bool:
@@ -128,3 +139,44 @@ class WriterMetrics:
     max_duration_secs: float | None
     rows_per_sec: float | None
     peak_python_rss_growth_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogCommit:
+    """One commit of the log table, newest first in :meth:`~sparkforge.writer.LogWriter.history`.
+
+    Parameters
+    ----------
+    version
+        The table version the commit made.
+    timestamp
+        When it was committed, a UTC-aware instant.
+    operation
+        Delta's name of the operation (``"WRITE"``, ``"OPTIMIZE"``, ``"DELETE"`` ...).
+    runs
+        The runs the commit logged, as its writer recorded in the commit (None for commits
+        this library's writer did not make: maintenance, migrations, other engines).
+    rows
+        The rows the commit wrote, as Delta's ``numOutputRows`` metric says (None where
+        Delta did not report it).
+    user_metadata
+        The commit's ``userMetadata``.
+    by_writer
+        Whether a sparkforge log writer made the commit.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> commit = LogCommit(version=3, timestamp=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    ...     operation="WRITE", runs=1, rows=5, user_metadata=None, by_writer=True)
+    >>> commit.runs, commit.rows
+    (1, 5)
+    """
+
+    version: int
+    timestamp: datetime
+    operation: str
+    runs: int | None
+    rows: int | None
+    user_metadata: str | None
+    by_writer: bool
