@@ -18,6 +18,7 @@ from the log's statistics without reading data, so it is reported apart (``full_
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -59,7 +60,13 @@ _STEPS = 10
 
 
 def synthesize_log(
-    spark: SparkSession, rows: int, *, pipelines: int = 20, days: int = 365, files: int = 20
+    spark: SparkSession,
+    rows: int,
+    *,
+    pipelines: int = 20,
+    days: int = 365,
+    files: int = 20,
+    varied: bool = False,
 ) -> DataFrame:
     """Return ``rows`` valid log rows built by Spark expressions, in time order.
 
@@ -75,6 +82,12 @@ def synthesize_log(
         Days the runs spread over, evenly, from 2025-01-01 UTC.
     files
         Partitions of the result (contiguous time ranges).
+    varied
+        False: every step has the same counts and a 0.75 s duration. True: the values vary
+        as in a real log, deterministically (hashes of the row and run numbers): durations
+        grow by step, drift up 30 % over the span, vary +-20 % and are 10x in one run of
+        1,000; row counts vary per step (50-249 valid, 0-19 invalid rows) and every count,
+        rate and instant stays consistent; a failed run's failed step has no counts.
 
     Returns
     -------
@@ -87,8 +100,7 @@ def synthesize_log(
     start_micros = F.lit(int(_START.timestamp() * 1_000_000)) + (
         run * F.lit(days * _MICROS_PER_DAY // runs)
     )
-    run_started = F.timestamp_micros(start_micros)
-    step_start = F.timestamp_micros(start_micros + step_index.cast("long") * 1_000_000)
+    step_start_micros = start_micros + step_index.cast("long") * 1_000_000
     failed_run = (run % 97) == 0
     failed_step = failed_run & (step_index == _STEPS - 1)
     phase = (
@@ -97,26 +109,57 @@ def synthesize_log(
         .otherwise(F.lit("gold"))
     )
     bronze = step_index < 3
+    if varied:
+
+        def noise(seed: int, modulus: int, of: Column) -> Column:
+            return F.pmod(F.xxhash64(of, F.lit(seed)), F.lit(modulus))
+
+        drift = F.lit(1.0) + F.lit(0.3) * run.cast("double") / F.lit(float(max(runs, 1)))
+        jitter = F.lit(0.8) + noise(1, 401, F.col("id")).cast("double") / F.lit(1000.0)
+        spike = F.when(noise(2, 1000, run) == 0, F.lit(10.0)).otherwise(F.lit(1.0))
+        base = F.lit(0.2) + F.lit(0.1) * step_index.cast("double")
+        duration_micros = (base * drift * jitter * spike * F.lit(1e6)).cast("long")
+        valid = F.lit(50) + noise(3, 200, F.col("id"))
+        invalid = noise(4, 20, F.col("id"))
+        filtered = noise(5, 10, F.col("id"))
+        counted = ~failed_step
+        total = valid + invalid
+        counts: dict[str, Column] = {
+            "input_rows": F.when(counted, total + filtered),
+            "output_rows": F.when(counted, total),
+            "rows_written": F.when(counted & ~bronze, valid),
+            "valid_rows": F.when(counted, valid),
+            "invalid_rows": F.when(counted, invalid),
+            "validation_rate": F.when(counted, valid.cast("double") * 100.0 / total),
+            "filtered_rows": F.when(counted, filtered),
+            "failed_rule_rows": F.when(counted, invalid),
+        }
+        run_end_micros = start_micros + (F.lit(30) + noise(6, 30, run)) * 1_000_000
+    else:
+        duration_micros = F.lit(750_000).cast("long")
+        counts = {
+            "input_rows": F.lit(105),
+            "output_rows": F.lit(100),
+            "rows_written": F.when(~bronze, F.lit(90)),
+            "valid_rows": F.lit(90),
+            "invalid_rows": F.lit(10),
+            "validation_rate": F.lit(90.0),
+            "filtered_rows": F.lit(5),
+            "failed_rule_rows": F.lit(10),
+        }
+        run_end_micros = start_micros + 60_000_000
     values: dict[str, Column] = {
         "run_mode": F.lit("incremental"),
-        "run_started_at": run_started,
-        "run_ended_at": F.timestamp_micros(start_micros + 60_000_000),
+        "run_started_at": F.timestamp_micros(start_micros),
+        "run_ended_at": F.timestamp_micros(run_end_micros),
         "phase": phase,
         "step": F.concat(F.lit("step_"), step_index.cast("string")),
-        "start_time": step_start,
-        "end_time": F.timestamp_micros(
-            start_micros + step_index.cast("long") * 1_000_000 + 750_000
-        ),
+        "start_time": F.timestamp_micros(step_start_micros),
+        "end_time": F.timestamp_micros(step_start_micros + duration_micros),
         "table_fqn": F.when(~bronze, F.concat(F.lit("lake.step_"), step_index.cast("string"))),
         "write_mode": F.when(~bronze, F.lit("append")),
-        "input_rows": F.lit(105),
-        "output_rows": F.lit(100),
-        "rows_written": F.when(~bronze, F.lit(90)),
-        "valid_rows": F.lit(90),
-        "invalid_rows": F.lit(10),
-        "validation_rate": F.lit(90.0),
+        **{name: counts[name] for name in counts if name != "failed_rule_rows"},
         "previous_watermark": F.lit(None),
-        "filtered_rows": F.lit(5),
         "run_id": F.concat(F.lit("run-"), F.substring(F.sha2(run.cast("string"), 256), 1, 32)),
         "pipeline_name": F.format_string("pipeline_%02d", run % pipelines),
         "run_status": F.when(failed_run, F.lit("failed")).otherwise(F.lit("success")),
@@ -124,18 +167,18 @@ def synthesize_log(
         "row_kind": F.lit("step"),
         "step_index": step_index,
         "step_status": F.when(failed_step, F.lit("failed")).otherwise(F.lit("success")),
-        "duration_secs": F.lit(0.75),
+        "duration_secs": duration_micros.cast("double") / F.lit(1e6),
         "rule_results": F.array(
             F.struct(
                 F.lit("amount_positive").alias("rule"),
                 F.lit("amount").alias("column"),
-                F.lit(10).cast("long").alias("failed_rows"),
+                counts["failed_rule_rows"].cast("long").alias("failed_rows"),
             )
         ),
         "error_type": F.when(failed_step, F.lit("ValueError")),
         "error_message": F.when(failed_step, F.lit("boom")),
         "tags": F.create_map(F.lit("environment"), F.lit("bench")),
-        "logged_at": F.timestamp_micros(start_micros + 61_000_000),
+        "logged_at": F.timestamp_micros(run_end_micros + 1_000_000),
         "schema_version": F.lit(1),
         "writer_version": F.lit(__version__),
     }
@@ -388,3 +431,208 @@ def _writer_of(writer: LogWriter, reports: list[PipelineReport]) -> Callable[[in
             raise AssertionError(f"the write into the 1M-row log did not happen: {result!r}")
 
     return run
+
+
+# ----------------------------------------------------------------------------- layouts
+
+#: The layouts of ``layout_reads_1m``, the states of each, and the queries timed on each.
+LAYOUTS = ("partitioned", "unpartitioned", "clustered")
+LAYOUT_STATES = ("raw", "optimized")
+LAYOUT_QUERIES = ("pipeline_4_weeks", "run_by_id", "full_scan")
+#: Every ratio of ``layout_reads_1m`` divides by this table's median, query by query.
+LAYOUT_BASELINE = "partitioned_raw"
+#: The end of the synthesized year: "now" for the last-4-weeks query and the analytics.
+END = _START + timedelta(days=365)
+
+
+def full_scan_aggregation(log_df: DataFrame) -> list[object]:
+    """Collect the plain full-scan aggregation: per pipeline and step, count, mean, sum."""
+    return (
+        log_df.groupBy("pipeline_name", "step")
+        .agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.avg("duration_secs").alias("mean_secs"),
+            F.sum("rows_written").alias("rows_written"),
+        )
+        .collect()
+    )
+
+
+def layout_figures(seconds: dict[str, list[float]]) -> dict[str, object]:
+    """Return ``layout_reads_1m``'s ratios and winners from each variant's seconds.
+
+    Parameters
+    ----------
+    seconds
+        ``{table}_{query}`` -> one duration per measured round, where ``table`` is
+        ``{layout}_{state}`` (see :data:`LAYOUTS`, :data:`LAYOUT_STATES`) and ``query`` one of
+        :data:`LAYOUT_QUERIES`; the baseline :data:`LAYOUT_BASELINE` must be there.
+
+    Returns
+    -------
+    dict
+        ``ratios``: per query, each table's median / the baseline's median (below 1 faster);
+        ``best``: per query, the table with the lowest median; ``{query}_best_ratio``: that
+        table's ratio.
+
+    Examples
+    --------
+    >>> figures = layout_figures({"partitioned_raw_run_by_id": [2.0, 2.0],
+    ...     "clustered_optimized_run_by_id": [1.0, 1.0]})
+    >>> figures["best"], figures["run_by_id_best_ratio"]
+    ({'run_by_id': 'clustered_optimized'}, 0.5)
+    """
+    ratios: dict[str, dict[str, float]] = {}
+    best: dict[str, str] = {}
+    figures: dict[str, object] = {}
+    for query in LAYOUT_QUERIES:
+        suffix = f"_{query}"
+        tables = {
+            name.removesuffix(suffix): samples
+            for name, samples in seconds.items()
+            if name.endswith(suffix)
+        }
+        if not tables:
+            continue
+        if LAYOUT_BASELINE not in tables:
+            raise ValueError(f"no measurements of {LAYOUT_BASELINE}{suffix}")
+        base = tables[LAYOUT_BASELINE]
+        ratios[query] = {table: round(ratio(s, base), 3) for table, s in tables.items()}
+        best[query] = min(tables, key=lambda table: summarize(tables[table]).median)
+        figures[f"{query}_best_ratio"] = ratios[query][best[query]]
+    return {**figures, "best": best, "ratios": ratios}
+
+
+def _build_small_files(bench: Bench, layout: str, rows: int, files: int) -> LogWriter:
+    """Create the ``layout`` log table and append ``rows`` rows as ``files`` time-ordered files."""
+    name = f"lr_{layout}_raw"
+    if layout == "clustered":
+        writer = create_clustered(bench, name, ("pipeline_name", "run_started_at"))
+    elif layout == "partitioned":
+        writer = bench.writer(name)
+    else:
+        writer = bench.writer(name, partition_columns=())
+    # One task per file, each a contiguous stretch of time; a partitioned task spanning a
+    # day boundary writes one file per day it holds.
+    synthesize_log(bench.spark, rows, files=files).write.format("delta").mode("append").saveAsTable(
+        bench.fqn(name)
+    )
+    return writer
+
+
+def _copy_table(bench: Bench, source: LogWriter, name: str, layout: str) -> LogWriter:
+    """Register a byte-identical copy of ``source``'s files as the external table ``name``."""
+    location = str(table_details(bench.spark, source.table.fqn)["location"])
+    target = f"{location.rstrip('/')}_copy_{name}"
+    shutil.copytree(location, target)
+    bench.spark.sql(f"CREATE TABLE {bench.fqn(name)} USING DELTA LOCATION '{target}'")
+    options: dict[str, object] = {} if layout == "partitioned" else {"partition_columns": ()}
+    writer = LogWriter(bench.spark, bench.config(name, **options))
+    writer.create_table()  # the table exists: this only checks it can hold the log
+    return writer
+
+
+def run_layout_reads(bench: Bench) -> dict[str, object]:
+    """Time the three log questions on each layout, as appended and after ``OPTIMIZE``.
+
+    Parameters
+    ----------
+    bench
+        The Spark context of the run.
+
+    Returns
+    -------
+    dict
+        The ``layout_reads_1m`` case (see its ``note``).
+    """
+    rows, files = (200_000, 400) if bench.quick else (1_000_000, 2_000)
+    repetitions = 2 if bench.quick else 5
+    spark = bench.spark
+    writers: dict[str, LogWriter] = {}
+    build: dict[str, float] = {}
+    for layout in LAYOUTS:
+        bench.progress(f"layout_reads: {layout}, {rows:,} rows as ~{files:,} small files")
+        start = time.perf_counter()
+        writers[f"{layout}_raw"] = _build_small_files(bench, layout, rows, files)
+        build[f"{layout}_raw"] = time.perf_counter() - start
+        copy = _copy_table(bench, writers[f"{layout}_raw"], f"lr_{layout}_optimized", layout)
+        fqn = copy.table.fqn
+        build[f"{layout}_optimize"] = timed(lambda fqn=fqn: spark.sql(f"OPTIMIZE {fqn}").collect())
+        writers[f"{layout}_optimized"] = copy
+
+    pipeline, since = "pipeline_07", END - timedelta(days=28)
+    run_id = str(
+        writers[LAYOUT_BASELINE]
+        .read_logs(pipeline_name=pipeline, since=since)
+        .agg(F.max("run_id").alias("run_id"))
+        .collect()[0]["run_id"]
+    )
+    answers: dict[str, set[object]] = {query: set() for query in LAYOUT_QUERIES}
+
+    def query(writer: LogWriter, kind: str) -> Callable[[int], object]:
+        def run(_: int) -> None:
+            if kind == "pipeline_4_weeks":
+                row = (
+                    writer.read_logs(pipeline_name=pipeline, since=since)
+                    .agg(F.count(F.lit(1)).alias("rows"), F.sum("duration_secs").alias("secs"))
+                    .collect()[0]
+                )
+                answers[kind].add((row["rows"], row["secs"]))
+            elif kind == "run_by_id":
+                found = writer.read_logs(run_id=run_id).collect()
+                answers[kind].add(tuple(sorted(r["step"] for r in found)))
+            else:
+                answers[kind].add(len(full_scan_aggregation(writer.read_logs())))
+
+        return run
+
+    variants = {
+        f"{table}_{kind}": query(writer, kind)
+        for table, writer in writers.items()
+        for kind in LAYOUT_QUERIES
+    }
+    bench.progress(f"layout_reads: {len(variants)} queries x (1 warm-up + {repetitions})")
+    runs = interleave(
+        variants,
+        repetitions=repetitions,
+        warmup=1,
+        instrument=bench.jobs.counting,
+        progress=lambda line: bench.progress(f"layout_reads: {line}"),
+    )
+    disagree = {kind: found for kind, found in answers.items() if len(found) != 1}
+    if disagree:
+        raise AssertionError(f"the layouts disagree on the answers: {disagree}")
+    details = {table: table_details(spark, w.table.fqn) for table, w in writers.items()}
+    figures = layout_figures({name: run.seconds for name, run in runs.items()})
+    best = figures.pop("best")
+    ratios = figures.pop("ratios")
+    return {
+        **figures,
+        "pipeline_4_weeks_best": best["pipeline_4_weeks"],  # type: ignore[index]
+        "run_by_id_best": best["run_by_id"],  # type: ignore[index]
+        "full_scan_best": best["full_scan"],  # type: ignore[index]
+        "ratios_vs_partitioned_raw": ratios,
+        "files": {table: detail["num_files"] for table, detail in details.items()},
+        "size_mib": {table: mib(detail["size_bytes"]) for table, detail in details.items()},
+        "build_seconds": {key: round(value, 2) for key, value in build.items()},
+        "rows": rows,
+        "appended_files": files,
+        "pipeline_4_weeks_rows": next(iter(answers["pipeline_4_weeks"]))[0],  # type: ignore[index]
+        "repetitions": repetitions,
+        "warmup": 1,
+        "jobs": {name: summarize(run.extra("jobs")).median for name, run in runs.items()},
+        "seconds": {name: run.summary().as_dict() for name, run in runs.items()},
+        "note": f"{rows:,} log rows (synthesize_log: {rows // 10:,} runs of 10 steps, 20 "
+        f"pipelines, one year) appended in ONE Delta commit as {files:,} time-ordered "
+        "tasks (one small file each; a partitioned task spanning midnight writes one per "
+        "day), to three layouts: partitioned (run_date, the writer's default), "
+        "unpartitioned, clustered (liquid CLUSTER BY pipeline_name, run_started_at). *_raw "
+        "is that table as appended; *_optimized a byte-identical copy of its files after "
+        "OPTIMIZE (which clusters the clustered one). Queries through LogWriter.read_logs, "
+        "collected: pipeline_4_weeks = pipeline_name = 'pipeline_07' and run_started_at >= "
+        "end - 28 days (read_logs adds run_date >= that date), count + sum(duration_secs); "
+        "run_by_id = the 10 rows of one run by run_id; full_scan = groupBy(pipeline_name, "
+        "step) count, avg(duration_secs), sum(rows_written). All 18 interleaved; ratios = "
+        "median / median of partitioned_raw for the same query (below 1 faster); *_best = "
+        "the table with the lowest median.",
+    }

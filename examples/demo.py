@@ -273,39 +273,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def show_log(writer: LogWriter) -> None:
-    """Print every run in the log (one line each), then the steps of the latest run."""
+    """Print the log's summary, the steps of the latest run, and any anomalies found."""
+    print(writer.summary())
+    print()
+    latest = writer.history(limit=1)[0]
     log_df = writer.read_logs()
-    runs = (
-        log_df.groupBy("run_id", "run_mode", "run_status", "run_started_at")
-        .agg(
-            F.count("*").alias("steps"),
-            F.sum("rows_written").alias("rows_written"),
-            F.sum("invalid_rows").alias("invalid_rows"),
+    latest_run = log_df.orderBy(F.col("run_started_at").desc()).select("run_id").first()
+    if latest_run is not None:
+        run_id = latest_run["run_id"]
+        print(f"Steps of the latest run {run_id} (log table version {latest.version}):")
+        (
+            log_df.where(F.col("run_id") == run_id)
+            .orderBy("step_index")
+            .select(
+                "step_index",
+                "phase",
+                "step",
+                "step_status",
+                "input_rows",
+                "valid_rows",
+                "invalid_rows",
+                "validation_rate",
+                "rows_written",
+                "filtered_rows",
+                F.round("duration_secs", 3).alias("secs"),
+            )
+            .show(truncate=False)
         )
-        .orderBy("run_started_at")
-    )
-    print(f"Runs in the log {writer.table} (session time zone UTC):")
-    runs.show(truncate=False)
-    latest = runs.collect()[-1]["run_id"]
-    print(f"Steps of the latest run {latest}:")
-    (
-        log_df.where(F.col("run_id") == latest)
-        .orderBy("step_index")
-        .select(
-            "step_index",
-            "phase",
-            "step",
-            "step_status",
-            "input_rows",
-            "valid_rows",
-            "invalid_rows",
-            "validation_rate",
-            "rows_written",
-            "filtered_rows",
-            F.round("duration_secs", 3).alias("secs"),
-        )
-        .show(truncate=False)
-    )
+    print(writer.detect_anomalies())
 
 
 if __name__ == "__main__":

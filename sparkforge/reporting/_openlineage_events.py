@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, cast
 
 from openlineage.client.event_v2 import Job, OutputDataset, Run, RunEvent, RunState
@@ -48,8 +49,6 @@ from openlineage.client.uuid import generate_static_uuid
 from sparkforge._version import __version__
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from openlineage.client.facet_v2 import (
         DatasetFacet,
         JobFacet,
@@ -61,24 +60,12 @@ __all__ = [
     "RuleRecord",
     "RunRecord",
     "StepRecord",
-    "default_producer",
     "run_events",
     "run_uuid",
 ]
 
-#: Where sparkforge's source lives; the producer URI is this tree at a version.
-_REPOSITORY = "https://github.com/sparkforge/sparkforge/tree/"
-
-
-def default_producer(version: str = __version__) -> str:
-    """Return the producer URI of this sparkforge version.
-
-    Examples
-    --------
-    >>> default_producer("1.2.3")
-    'https://github.com/sparkforge/sparkforge/tree/1.2.3'
-    """
-    return _REPOSITORY + version
+#: The instant of last resort, for a run whose rows carry no instant at all.
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +109,13 @@ class RunRecord:
     """What the log says about one run: its run-level facts and its steps in order.
 
     ``error_type`` and ``error_message`` are those of the run's ``row_kind = "run"`` row (a
-    failure outside any step), None when it has none.
+    failure outside any step), None when it has none. ``logged_at`` (the earliest of its
+    rows) stands in for a missing ``started_at`` or ``ended_at`` (rows migrated from a
+    legacy table may lack them).
 
     Examples
     --------
-    >>> RunRecord("r1", "orders", "success", None, None, None, None, "0.1.0", (), ()).run_id
+    >>> RunRecord("r1", "orders", "success", None, None, None, None, None, "0.1.0", (), ()).run_id
     'r1'
     """
 
@@ -135,6 +124,7 @@ class RunRecord:
     run_status: str
     started_at: datetime | None
     ended_at: datetime | None
+    logged_at: datetime | None
     error_type: str | None
     error_message: str | None
     writer_version: str | None
@@ -143,7 +133,7 @@ class RunRecord:
 
 
 def run_uuid(run_id: str, pipeline_name: str, started_at: datetime) -> str:
-    """Return the OpenLineage ``runId`` of a run: a UUID, the same in every process.
+    r"""Return the OpenLineage ``runId`` of a run: a UUID, the same in every process.
 
     A ``run_id`` that is a UUID is used as is (in its canonical lower-case form); any other is
     turned into the client's static UUID of the run's start instant and of
@@ -171,7 +161,6 @@ def run_events(
     namespace: str,
     dataset_namespace: str,
     producer: str,
-    fallback_time: datetime,
 ) -> tuple[RunEvent, RunEvent]:
     """Return the START and the end event (COMPLETE or FAIL) of one run.
 
@@ -185,22 +174,19 @@ def run_events(
         The namespace of the output datasets (the steps' ``table_fqn``).
     producer
         The URI stamped as ``producer`` on the events and ``_producer`` on every facet.
-    fallback_time
-        The instant used when the log has no ``run_started_at`` / ``run_ended_at`` (rows
-        migrated from a legacy table): the caller passes the run's ``logged_at``.
 
     Examples
     --------
     >>> from datetime import datetime, timezone
     >>> t = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    >>> record = RunRecord("r1", "orders", "success", t, t, None, None, "0.1.0", (), ())
+    >>> record = RunRecord("r1", "orders", "success", t, t, t, None, None, "0.1.0", (), ())
     >>> start, end = run_events(record, namespace="sparkforge", dataset_namespace="sparkforge",
-    ...     producer=default_producer("0.1.0"), fallback_time=t)
+    ...     producer="https://github.com/sparkforge/sparkforge/tree/0.1.0")
     >>> start.eventType.value, end.eventType.value, end.eventTime
     ('START', 'COMPLETE', '2026-01-02T03:04:05+00:00')
     """
-    started = record.started_at or fallback_time
-    ended = record.ended_at or fallback_time
+    started = record.started_at or record.logged_at or record.ended_at or _EPOCH
+    ended = record.ended_at or record.logged_at or started
     run_id = run_uuid(record.run_id, record.pipeline_name, started)
     job_facets: dict[str, JobFacet] = {
         "jobType": job_type_job.JobTypeJobFacet(
@@ -262,7 +248,7 @@ def _run_facets(record: RunRecord, producer: str) -> dict[str, RunFacet]:
 
 
 def _error_text(record: RunRecord) -> str:
-    """The run's failure: its run-level error, else its first failed step's, else a note."""
+    """Describe the failure: the run-level error, else the first failed step's, else a note."""
     if record.error_type or record.error_message:
         return _join(record.error_type, record.error_message)
     for step in record.steps:

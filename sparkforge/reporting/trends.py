@@ -309,9 +309,11 @@ def _entries(
         & (F.col("step_status") == "success")
         & F.col("step").isNotNull()
     )
-    step_value = F.when(step_ok, F.col(args.metric).cast("double"))
-    entries = [F.struct(F.col("step").alias("series_step"), step_value.alias("value"))]
+    frame = frame.withColumn("step_value", F.when(step_ok, F.col(args.metric).cast("double")))
+    entries = [F.struct(F.col("step").alias("series_step"), F.col("step_value").alias("value"))]
     if args.metric in _RUN_LEVEL_METRICS and not steps:
+        # One value per successful run, kept on its first row (window functions cannot sit
+        # inside the explode below, so they are computed first).
         run = Window.partitionBy("pipeline_name", "run_id")
         ordered = run.orderBy(
             F.col("step_index").asc_nulls_first(), F.col("step").asc_nulls_first()
@@ -319,12 +321,13 @@ def _entries(
         if args.metric == "duration_secs":
             run_value = (micros("run_ended_at") - micros("run_started_at")) / F.lit(1_000_000.0)
         else:
-            run_value = F.sum(F.when(step_ok, F.col("rows_written"))).over(run).cast("double")
+            run_value = F.sum("step_value").over(run)
         first = (F.row_number().over(ordered) == 1) & (F.col("run_status") == "success")
+        frame = frame.withColumn("run_value", F.when(first, run_value))
         entries.append(
             F.struct(
                 F.lit(None).cast("string").alias("series_step"),
-                F.when(first, run_value).alias("value"),
+                F.col("run_value").alias("value"),
             )
         )
     exploded = frame.select(

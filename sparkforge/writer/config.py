@@ -26,12 +26,12 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
 __all__ = [
+    "AUTO_COMPACT_PROPERTY",
+    "CLUSTERABLE_COLUMNS",
     "Compression",
     "CompressionName",
     "Deduplication",
     "DeduplicationName",
-    "AUTO_COMPACT_PROPERTY",
-    "CLUSTERABLE_COLUMNS",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_MAX_COMMIT_ATTEMPTS",
     "DEFAULT_OPENLINEAGE_NAMESPACE",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from typing_extensions import override
 
@@ -25,6 +25,7 @@ from sparkforge import table_operations as ops
 from sparkforge.errors import SparkForgeError
 from sparkforge.table_operations import TableRef, failure_reason
 from sparkforge.writer._legacy_flatten import flatten_legacy_report
+from sparkforge.writer._legacy_refusals import V1Refusals
 from sparkforge.writer._legacy_schema import _LEGACY_LOG_SCHEMA, _has_v1_columns
 from sparkforge.writer.core import LogWriter
 from sparkforge.writer.exceptions import (
@@ -132,17 +133,8 @@ def flatten_report_min(report: Mapping[str, object]) -> list[MinimalLogRow]:
 
 # --------------------------------------------------------------------------- legacy writer
 
-_V1_ONLY = (
-    "this writer was built with the legacy LogWriter(spark, schema, table) form; build it "
-    "with LogWriter(spark, WriterConfig(...))"
-)
 
-
-def _v1_only(method: str) -> WriterConfigurationError:
-    return WriterConfigurationError("WRITER_MODE_MISMATCH", {"method": method, "reason": _V1_ONLY})
-
-
-class LegacyLogWriter(LogWriter):
+class LegacyLogWriter(V1Refusals, LogWriter):
     """The legacy ``LogWriter(spark, write_schema, logs_table_name)``.
 
     ``LogWriter(spark, "schema", "table")`` returns one: it is a :class:`LogWriter` whose
@@ -354,33 +346,6 @@ class LegacyLogWriter(LogWriter):
         raise WriterTableError(
             "WRITER_WRITE_FAILED", {"runs": "1", "table": str(self.table), "reason": reason}
         )
-
-    # ------------------------------------------------------------------ v1 methods
-
-    @override
-    def write_report(self, *args: object, **kwargs: object) -> NoReturn:
-        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`append` instead."""
-        raise _v1_only("write_report")
-
-    @override
-    def write_reports(self, *args: object, **kwargs: object) -> NoReturn:
-        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`append` instead."""
-        raise _v1_only("write_reports")
-
-    @override
-    def read_logs(self, *args: object, **kwargs: object) -> NoReturn:
-        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`show` instead."""
-        raise _v1_only("read_logs")
-
-    @override
-    def validate_data_quality(self, *args: object, **kwargs: object) -> NoReturn:
-        """Raise ``WRITER_MODE_MISMATCH``: the checks apply to the v1 log only."""
-        raise _v1_only("validate_data_quality")
-
-    @override
-    def migrate_legacy_table(self, *args: object, **kwargs: object) -> NoReturn:
-        """Raise ``WRITER_MODE_MISMATCH``: a v1 writer on the same table migrates it."""
-        raise _v1_only("migrate_legacy_table")
 
     @override
     def get_performance_metrics(self) -> WriterMetrics:
