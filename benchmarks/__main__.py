@@ -1,7 +1,8 @@
 """Run the sparkforge benchmarks: ``python -m benchmarks`` (or ``make bench``).
 
 A full run waits for a quiet machine (1-minute load average <= 1.5) before each group of
-cases, at most 2 minutes in all (``--max-wait``), runs every case, writes
+cases, at most 2 minutes in all (``--max-wait``), runs every case (but the opt-in ones,
+such as ``aging_writes_10k``, run only when ``--only`` names them), writes
 ``benchmarks/results.json`` and ``benchmarks/results.md``, and prints the summary table.
 Each case records the load average before and after its group. ``--quick`` is a smoke run
 with fewer repetitions and smaller inputs; it and ``--only`` leave the committed results
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
     from benchmarks.common import Bench
 
-__all__ = ["SUITES", "main"]
+__all__ = ["OPT_IN_SUITES", "SUITES", "main", "selected_suites"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -54,8 +55,15 @@ SUITES: dict[str, tuple[str, ...]] = {
     "batch": ("batch_100_vs_single", "optimize_100_commits"),
     "legacy": ("legacy_vs_new_10k",),
     "reads": ("filtered_read_1m", "write_into_1m_log"),
+    "layout_reads": ("layout_reads_1m",),
+    "aging": ("aging_writes",),
+    "analytics": ("analytics_1m",),
+    "aging_10k": ("aging_writes_10k",),
     "write_default_session": ("write_1000_default_session",),
 }
+
+#: Suites a run measures only when ``--only`` names them (too long for every ``make bench``).
+OPT_IN_SUITES = ("aging_10k",)
 
 #: Suites that run in a child process with their own SparkSession, after the main one.
 CHILD_SUITES = ("write_default_session",)
@@ -66,6 +74,17 @@ def _suite_of(case: str) -> str:
         if case in cases or case == suite:
             return suite
     raise ValueError(case)
+
+
+def selected_suites(only: Sequence[str] | None) -> list[str]:
+    """Return the suites to run, in run order: those of the ``only`` cases, else the defaults.
+
+    The defaults are every suite but the opt-in ones (:data:`OPT_IN_SUITES`).
+    """
+    if not only:
+        return [suite for suite in SUITES if suite not in OPT_IN_SUITES]
+    wanted = {_suite_of(case) for case in only}
+    return [suite for suite in SUITES if suite in wanted]
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -134,9 +153,11 @@ def _run_suite(
 def _run_spark(
     suites: list[str], gate: QuietGate, *, quick: bool, keep_work: bool
 ) -> dict[str, dict[str, object]]:
+    from benchmarks.aging import run_aging, run_aging_10k
+    from benchmarks.analytics import run_analytics
     from benchmarks.common import Bench
     from benchmarks.environment import JobCounter, bench_session
-    from benchmarks.reads import run_filtered_read
+    from benchmarks.reads import run_filtered_read, run_layout_reads
     from benchmarks.scale import run_report_100k
     from benchmarks.sessions import run_session_write
     from benchmarks.writes import run_batch, run_legacy, run_write_1000
@@ -148,6 +169,10 @@ def _run_spark(
         "batch": run_batch,
         "legacy": run_legacy,
         "reads": run_filtered_read,
+        "layout_reads": run_layout_reads,
+        "aging": run_aging,
+        "analytics": run_analytics,
+        "aging_10k": run_aging_10k,
     }
     work = _HERE / ".work" / f"spark-{os.getpid()}"
     log(f"starting the SparkSession (work dir {work})")
@@ -184,11 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parse(argv)
     full = not args.quick and not args.only
-    suites = (
-        list(SUITES)
-        if not args.only
-        else [s for s in SUITES if s in {_suite_of(c) for c in args.only}]
-    )
+    suites = selected_suites(args.only)
     started_at = datetime.now(timezone.utc)
     start = time.perf_counter()
     # A full run waits for a quiet machine before each suite, all waits within one budget.

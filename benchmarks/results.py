@@ -47,7 +47,21 @@ CASE_FIGURES: Mapping[str, tuple[str, ...]] = {
     "filtered_read_1m": ("speedup",),
     "write_1000_tuned_session": ("ratio_vs_idempotent_append",),
     "write_1000_default_session": ("ratio_vs_idempotent_append",),
+    "layout_reads_1m": ("pipeline_4_weeks_best_ratio", "run_by_id_best_ratio"),
+    "aging_writes": (
+        "write_seconds_aged",
+        "aged_vs_young",
+        "autocompact_vs_plain_aged",
+        "files_aged",
+    ),
+    "analytics_1m": ("summary_vs_full_scan", "trends_vs_full_scan", "anomalies_vs_full_scan"),
 }
+
+_AGING_HEADLINES = (
+    *CASE_FIGURES["aging_writes"],
+    "aged_vs_young_autocompact",
+    "files_aged_autocompact",
+)
 
 #: What each case measures, in a few words (the markdown table's first column).
 CASE_TITLES: Mapping[str, str] = {
@@ -64,6 +78,14 @@ CASE_TITLES: Mapping[str, str] = {
     "snapshotPartitions=2",
     "write_1000_default_session": "write_report, 1,000 steps, vs bare idempotent append; "
     "Delta defaults (snapshotPartitions=50)",
+    "layout_reads_1m": "one pipeline's 4 weeks / one run / full scan, 1,000,000 rows as "
+    "2,000 small files, per layout, raw vs OPTIMIZE'd",
+    "aging_writes": "write_report (10 steps) as the log ages (N = 10, 1,000 commits), "
+    "with / without auto compaction",
+    "aging_writes_10k": "write_report (10 steps) as the log ages (N = 10, 1,000, 10,000 "
+    "commits), with / without auto compaction (opt-in)",
+    "analytics_1m": "summary, trends, detect_anomalies vs one full-scan aggregation, "
+    "1,000,000 rows",
 }
 
 #: The figures shown in the summary table per case (the required ones first).
@@ -87,6 +109,14 @@ HEADLINES: Mapping[str, tuple[str, ...]] = {
         "ratio_vs_idempotent_append_paired",
         "idempotent_vs_plain_append",
     ),
+    "layout_reads_1m": (
+        *CASE_FIGURES["layout_reads_1m"],
+        "pipeline_4_weeks_best",
+        "run_by_id_best",
+    ),
+    "aging_writes": _AGING_HEADLINES,
+    "aging_writes_10k": _AGING_HEADLINES,
+    "analytics_1m": (*CASE_FIGURES["analytics_1m"], "full_scan_seconds"),
 }
 
 Comparison = Literal["<", "<=", ">=", ">"]
@@ -131,6 +161,9 @@ TARGETS: tuple[Target, ...] = (
     Target("jobs_per_write", "jobs", "<=", 2),
     Target("write_1000_tuned_session", "ratio_vs_idempotent_append", "<=", 1.10),
     Target("write_1000_default_session", "ratio_vs_idempotent_append", "<=", 1.10),
+    Target("analytics_1m", "summary_vs_full_scan", "<=", 3.0),
+    Target("analytics_1m", "trends_vs_full_scan", "<=", 3.0),
+    Target("analytics_1m", "anomalies_vs_full_scan", "<=", 3.0),
 )
 
 

@@ -28,6 +28,7 @@ from sparkforge.reporting._log_frame import micros
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
+    from pyspark.sql.window import WindowSpec
 
 __all__ = ["MAX_WIDENING", "Plan", "bucket_column", "scale_column", "scored_series"]
 
@@ -162,119 +163,98 @@ def _modelled(points: DataFrame, plan: Plan) -> DataFrame:
     )
 
 
-def _candidates(modelled: DataFrame, plan: Plan) -> DataFrame:
-    """Return the usable models of each series and the windows they need (``k_m``).
-
-    A model is usable when every bucket present in the first training window or the detection
-    window has ``min_training_runs`` training points within ``k_m`` windows; the unseasonal
-    model never widens (``k_m`` = 1).
-    """
-    recent_first = Window.partitionBy(*_BUCKET_KEYS).orderBy(F.col("t_us").desc(), "run_id")
-    need = (
-        modelled.where(F.col("k") >= 1)
-        .withColumn("rn", F.row_number().over(recent_first))
-        .groupBy(*_BUCKET_KEYS)
-        .agg(F.min(F.when(F.col("rn") == plan.min_training_runs, F.col("k"))).alias("need_k"))
-    )
-    present = modelled.where(F.col("k") <= 1).select(*_BUCKET_KEYS).distinct()
-    return (
-        present.join(need, _BUCKET_KEYS, "left")
-        .groupBy(*_MODEL_KEYS)
-        .agg(
-            F.min(F.col("need_k").isNotNull().cast("int")).alias("complete"),
-            F.max("need_k").alias("k_m"),
-        )
-        .where((F.col("complete") == 1) & ((F.col("model") != "none") | (F.col("k_m") == 1)))
-        .select(*_MODEL_KEYS, "k_m")
-    )
-
-
-def _percentile(column: str, q: float) -> Column:
-    return F.expr(f"percentile({column}, {q!r})")
+def _percentile(column: str, q: float, window: WindowSpec) -> Column:
+    # Exact (Spark's ``percentile``); NULLs are ignored, so ``column`` is NULL on the rows a
+    # statistic must not see.
+    return F.expr(f"percentile({column}, {q!r})").over(window)
 
 
 def scored_series(log: DataFrame, plan: Plan) -> DataFrame:
-    """Return the ``series`` and ``anomaly`` rows of ``log`` (filtered to the read window).
+    """Return the summary and anomaly rows of ``log`` (already filtered to the read window).
 
-    ``series`` rows: keys, the chosen ``model`` (None: skipped), ``k_m`` (training windows
-    used), ``n_train`` (its training points; for a skipped series those of the unseasonal model
-    in the first window), ``n_det``. ``anomaly`` rows: keys, model, run_id, t_us, value,
-    expected, lower, upper, score, found ("spike" | "drop").
+    One linear plan: the points are shuffled once by series, then every statistic is a window
+    aggregate over the series (``ws``), a model of it (``wm``) or a bucket of a model (``wb``).
+    Per bucket, ``need_k`` is the training window (1..8) holding its ``min_training_runs``-th
+    most recent training point; a model is usable when every bucket present in the first
+    training window or the detection window has one (the unseasonal model only with
+    ``need_k`` = 1), and then uses ``k_m`` = the largest. Over its window ``in_win``, the
+    bucket's ``centre`` (median) and ``mad``, and the dispersions ``disp_s`` (0.9 quantile of
+    |x - centre|) and ``disp_n`` (of |x - model-wide median|) are exact percentiles.
+
+    Returned columns: series keys, ``model``, ``run_id``, ``t_us``, ``value``, ``expected``,
+    ``lower``, ``upper``, ``score``, ``found`` ("spike" | "drop" | None), ``is_anomaly``
+    (a detection point of the chosen model outside its bounds), ``is_summary`` (one row per
+    series with detection points) carrying ``chosen`` (the model, None: skipped), ``k_m``,
+    ``n_train`` and ``n_det``.
     """
-    modelled = _modelled(_points(log, plan.metrics), plan)
-    train = modelled.where(F.col("k") >= 1)
-    candidates = _candidates(modelled, plan)
-    window = train.join(candidates, _MODEL_KEYS).where(F.col("k") <= F.col("k_m"))
-    buckets = window.groupBy(*_BUCKET_KEYS).agg(_percentile("value", 0.5).alias("centre"))
-    overall = window.groupBy(*_MODEL_KEYS).agg(_percentile("value", 0.5).alias("overall"))
-    deviations = (
-        window.join(buckets, _BUCKET_KEYS)
-        .join(overall, _MODEL_KEYS)
-        .select(
-            *_BUCKET_KEYS,
-            F.abs(F.col("value") - F.col("centre")).alias("d_s"),
-            F.abs(F.col("value") - F.col("overall")).alias("d_n"),
-        )
+    rows = _modelled(_points(log, plan.metrics), plan).repartition(*_KEYS)
+    ws = Window.partitionBy(*_KEYS)
+    wm = Window.partitionBy(*_MODEL_KEYS)
+    wb = Window.partitionBy(*_BUCKET_KEYS)
+    k = F.col("k")
+    training = k >= 1
+    recent_first = Window.partitionBy(*_BUCKET_KEYS).orderBy(
+        (k == 0).asc(), F.col("t_us").desc(), F.col("run_id")
     )
-    mads = deviations.groupBy(*_BUCKET_KEYS).agg(_percentile("d_s", 0.5).alias("mad"))
-    dispersion = deviations.groupBy(*_MODEL_KEYS).agg(
-        _percentile("d_s", DISPERSION_QUANTILE).alias("disp_s"),
-        _percentile("d_n", DISPERSION_QUANTILE).alias("disp_n"),
-        F.count(F.lit(1)).alias("n_train"),
+    rows = rows.withColumn("rn", F.row_number().over(recent_first))
+    rows = rows.withColumn(
+        "need_k", F.min(F.when(training & (F.col("rn") == plan.min_training_runs), k)).over(wb)
+    ).withColumn("present", F.max((k <= 1).cast("int")).over(wb))
+    present = F.col("present") == 1
+    rows = rows.withColumn(
+        "complete", F.min(F.when(present, F.col("need_k").isNotNull().cast("int"))).over(wm)
+    ).withColumn("k_m", F.max(F.when(present, F.col("need_k"))).over(wm))
+    usable = (F.col("complete") == 1) & ((F.col("model") != "none") | (F.col("k_m") == 1))
+    rows = rows.withColumn("in_win", usable & training & (k <= F.col("k_m")))
+    in_win = F.col("in_win")
+    rows = (
+        rows.withColumn("v_win", F.when(in_win, F.col("value")))
+        .withColumn("centre", _percentile("v_win", 0.5, wb))
+        .withColumn("overall", _percentile("v_win", 0.5, wm))
+        .withColumn("n_train", F.count("v_win").over(wm))
+        .withColumn("d_s", F.when(in_win, F.abs(F.col("value") - F.col("centre"))))
+        .withColumn("d_n", F.when(in_win, F.abs(F.col("value") - F.col("overall"))))
+        .withColumn("mad", _percentile("d_s", 0.5, wb))
+        .withColumn("disp_s", _percentile("d_s", DISPERSION_QUANTILE, wm))
+        .withColumn("disp_n", _percentile("d_n", DISPERSION_QUANTILE, wm))
     )
     seasonal = F.col("model") != "none"
-    qualifies = F.lit(True)
+    qualifies = usable
     if plan.auto:
-        qualifies = ~seasonal | (
-            (F.col("disp_n") > 0) & (F.col("disp_s") <= F.lit(EXPLAINED_RATIO) * F.col("disp_n"))
+        qualifies = qualifies & (
+            ~seasonal
+            | (
+                (F.col("disp_n") > 0)
+                & (F.col("disp_s") <= F.lit(EXPLAINED_RATIO) * F.col("disp_n"))
+            )
         )
-    preference = Window.partitionBy(*_KEYS).orderBy(
-        F.when(seasonal, 0).otherwise(1), F.col("disp_s"), F.col("model")
+    # The preferred qualifying model: seasonal first, then the smaller dispersion.
+    preference = F.struct(
+        F.when(seasonal, 0).otherwise(1).alias("priority"),
+        F.col("disp_s").alias("disp_s"),
+        F.col("model").alias("model"),
+        F.col("k_m").alias("k_m"),
+        F.col("n_train").alias("n_train"),
     )
-    chosen = (
-        dispersion.join(candidates, _MODEL_KEYS)
-        .where(qualifies)
-        .withColumn("rank", F.row_number().over(preference))
-        .where(F.col("rank") == 1)
-        .select(*_MODEL_KEYS, "k_m", "n_train")
-    )
-    detection = modelled.where(F.col("k") == 0)
     unseasonal = F.col("model") == "none"
-    first_window = (
-        train.where(unseasonal & (F.col("k") == 1))
-        .groupBy(*_KEYS)
-        .agg(F.count(F.lit(1)).alias("n_first"))
+    latest = F.struct(F.col("t_us"), F.col("run_id"))
+    rows = (
+        rows.withColumn("choice", F.min(F.when(qualifies, preference)).over(ws))
+        .withColumn("n_det", F.count(F.when(unseasonal & (k == 0), 1)).over(ws))
+        .withColumn("n_first", F.count(F.when(unseasonal & (k == 1), 1)).over(ws))
+        .withColumn("last", F.max(F.when(unseasonal, latest)).over(ws))
     )
-    series = (
-        detection.where(unseasonal)
-        .groupBy(*_KEYS)
-        .agg(F.count(F.lit(1)).alias("n_det"))
-        .join(chosen, _KEYS, "left")
-        .join(first_window, _KEYS, "left")
-        .select(
-            F.lit("series").alias("kind"),
-            *_KEYS,
-            "model",
-            "k_m",
-            F.coalesce("n_train", "n_first", F.lit(0)).alias("n_train"),
-            "n_det",
-        )
+    expected = F.col("centre")
+    scale = scale_column(
+        F.lit(MAD_SCALE) * F.col("mad"),
+        expected,
+        F.col("metric"),
+        sensitivity=plan.sensitivity,
+        relative=plan.min_relative_change,
     )
-    scored = (
-        detection.join(chosen.select(*_MODEL_KEYS), _MODEL_KEYS)
-        .join(buckets, _BUCKET_KEYS)
-        .join(mads, _BUCKET_KEYS)
-        .withColumn("expected", F.col("centre"))
-        .withColumn(
-            "scale",
-            scale_column(
-                F.lit(MAD_SCALE) * F.col("mad"),
-                F.col("expected"),
-                F.col("metric"),
-                sensitivity=plan.sensitivity,
-                relative=plan.min_relative_change,
-            ),
-        )
+    rows = (
+        rows.withColumn("expected", expected)
+        .withColumn("scale", scale)
         .withColumn("lower", F.col("expected") - F.lit(plan.sensitivity) * F.col("scale"))
         .withColumn("upper", F.col("expected") + F.lit(plan.sensitivity) * F.col("scale"))
     )
@@ -283,11 +263,16 @@ def scored_series(log: DataFrame, plan: Plan) -> DataFrame:
     )
     if plan.direction != "both":
         found = F.when(found == F.lit(plan.direction), found)
-    anomalies = (
-        scored.withColumn("found", found)
-        .where(F.col("found").isNotNull())
+    chosen = F.col("model") == F.col("choice.model")
+    is_anomaly = chosen & (k == 0) & found.isNotNull()
+    is_summary = unseasonal & (latest == F.col("last")) & (F.col("n_det") > 0)
+    return (
+        rows.withColumn("found", F.when(is_anomaly, found))
+        .withColumn("is_anomaly", is_anomaly)
+        .withColumn("is_summary", is_summary)
+        .where(F.col("is_anomaly") | F.col("is_summary"))
         .select(
-            F.lit("anomaly").alias("kind"),
+            F.lit("metric").alias("kind"),
             *_KEYS,
             "model",
             "run_id",
@@ -300,6 +285,11 @@ def scored_series(log: DataFrame, plan: Plan) -> DataFrame:
                 F.col("scale") > 0, (F.col("value") - F.col("expected")) / F.col("scale")
             ).alias("score"),
             "found",
+            "is_anomaly",
+            "is_summary",
+            F.col("choice.model").alias("chosen"),
+            F.col("choice.k_m").alias("k_m"),
+            F.coalesce(F.col("choice.n_train"), F.col("n_first")).alias("n_train"),
+            "n_det",
         )
     )
-    return series.unionByName(anomalies, allowMissingColumns=True)

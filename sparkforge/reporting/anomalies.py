@@ -312,10 +312,14 @@ def _report(opts: _Options, rows: list[Row], read_days: int) -> AnomalyReport:
     series: list[SeriesCheck] = []
     skipped: list[SkippedSeries] = []
     for row in rows:
-        kind = row["kind"]
-        if kind == "anomaly":
+        if row["kind"] == "freshness":
+            _freshness(row, read_days, opts, anomalies, series, skipped)
+            continue
+        if row["is_anomaly"]:
             anomalies.append(_anomaly(row))
-        elif kind == "series" and row["model"] is None:
+        if not row["is_summary"]:
+            continue
+        if row["chosen"] is None:
             skipped.append(
                 SkippedSeries(
                     pipeline_name=row["pipeline_name"],
@@ -328,20 +332,18 @@ def _report(opts: _Options, rows: list[Row], read_days: int) -> AnomalyReport:
                     training_points=int(row["n_train"]),
                 )
             )
-        elif kind == "series":
+        else:
             series.append(
                 SeriesCheck(
                     pipeline_name=row["pipeline_name"],
                     step=_step(row),
                     metric=row["metric"],
-                    seasonality=_seasonality(row["model"]),
+                    seasonality=_seasonality(row["chosen"]),
                     training_days=int(row["k_m"]) * opts.training_days,
                     training_points=int(row["n_train"]),
                     detection_points=int(row["n_det"]),
                 )
             )
-        else:
-            _freshness(row, read_days, opts, anomalies, series, skipped)
     anomalies.sort(key=lambda a: (a.run_started_at, a.pipeline_name, a.step or "", a.metric))
     series.sort(key=lambda s: (s.pipeline_name, s.step or "", s.metric))
     skipped.sort(key=lambda s: (s.pipeline_name, s.step or "", s.metric))

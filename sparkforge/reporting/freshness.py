@@ -46,41 +46,39 @@ def freshness_rows(
         rows = freshness_rows(log, as_of_us=1_780_000_000_000_000, sensitivity=3.0,
                               min_intervals=7).collect()
     """
-    starts = log.groupBy("pipeline_name", "run_id").agg(
-        F.min(micros("run_started_at")).alias("t_us")
+    starts = (
+        log.groupBy("pipeline_name", "run_id")
+        .agg(F.min(micros("run_started_at")).alias("t_us"))
+        .where(F.col("t_us").isNotNull())
     )
-    starts = starts.where(F.col("t_us").isNotNull())
     order = Window.partitionBy("pipeline_name").orderBy("t_us", "run_id")
-    intervals = starts.withColumn(
-        "interval", (F.col("t_us") - F.lag("t_us").over(order)) / F.lit(1_000_000.0)
-    )
-    centre = intervals.groupBy("pipeline_name").agg(
-        F.expr("percentile(interval, 0.5)").alias("median"),
-        F.count("interval").alias("n_train"),
-        F.max("t_us").alias("last_us"),
-        F.expr("max_by(run_id, struct(t_us, run_id))").alias("last_run"),
-    )
-    spread = (
-        intervals.join(centre, "pipeline_name")
+    pipeline = Window.partitionBy("pipeline_name")
+    latest = F.struct(F.col("t_us"), F.col("run_id"))
+    rows = (
+        starts.withColumn(
+            "interval", (F.col("t_us") - F.lag("t_us").over(order)) / F.lit(1_000_000.0)
+        )
+        .withColumn("median", F.expr("percentile(interval, 0.5)").over(pipeline))
         .withColumn("deviation", F.abs(F.col("interval") - F.col("median")))
-        .groupBy("pipeline_name")
-        .agg(F.expr("percentile(deviation, 0.5)").alias("mad"))
+        .withColumn("mad", F.expr("percentile(deviation, 0.5)").over(pipeline))
+        .withColumn("n_train", F.count("interval").over(pipeline))
+        .withColumn("last", F.max(latest).over(pipeline))
+        .where(latest == F.col("last"))
     )
     enough = F.col("n_train") >= F.lit(min_intervals)
     threshold = F.greatest(
         F.lit(2.0) * F.col("median"),
         F.col("median") + F.lit(sensitivity) * F.lit(MAD_SCALE) * F.col("mad"),
     )
-    elapsed = (F.lit(as_of_us) - F.col("last_us")) / F.lit(1_000_000.0)
+    elapsed = (F.lit(as_of_us) - F.col("t_us")) / F.lit(1_000_000.0)
     return (
-        centre.join(spread, "pipeline_name", "left")
-        .withColumn("upper", F.when(enough, threshold))
+        rows.withColumn("upper", F.when(enough, threshold))
         .withColumn("value", elapsed)
         .select(
             F.lit("freshness").alias("kind"),
             "pipeline_name",
-            F.col("last_run").alias("run_id"),
-            F.col("last_us").alias("t_us"),
+            "run_id",
+            "t_us",
             "n_train",
             "value",
             F.col("median").alias("expected"),

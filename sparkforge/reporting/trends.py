@@ -45,6 +45,8 @@ from sparkforge.reporting.robust import theil_sen_slope
 from sparkforge.table_operations.failures import operation_failed
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pyspark.sql import Column, DataFrame, Row
 
 __all__ = ["BUCKETS", "METRICS", "TrendPoint", "TrendReport", "TrendSeries", "trends"]
@@ -419,8 +421,8 @@ def trends(
     log: DataFrame,
     metric: str = "duration_secs",
     *,
-    pipeline_name: str | tuple[str, ...] | list[str] | None = None,
-    step: str | tuple[str, ...] | list[str] | None = None,
+    pipeline_name: str | Sequence[str] | None = None,
+    step: str | Sequence[str] | None = None,
     bucket: str = "day",
     since: datetime | None = None,
     until: datetime | None = None,

@@ -1,4 +1,8 @@
-"""What ``DESCRIBE DETAIL`` says about a table, as one typed value."""
+"""What ``DESCRIBE DETAIL`` says about a table, as one typed value.
+
+The detail is read with SQL (``DESCRIBE DETAIL``), not through ``DeltaTable``, so it works on
+Spark Connect sessions without Delta's Connect plugin too.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +69,7 @@ def describe_table(spark: SparkSession, table: TableRef) -> TableDetail:
         describe_table(spark, table).partition_columns  # ('day',)
     """
     try:
-        (row,) = table.delta_table(spark).detail().collect()
+        (row,) = spark.sql(f"DESCRIBE DETAIL {table.sql_name}").collect()
     except Exception as exc:
         raise operation_failed("describe detail", table, exc) from exc
     values = row.asDict()

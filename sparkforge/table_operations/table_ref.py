@@ -185,6 +185,26 @@ class TableRef:
         return f"{prefix}`{self.schema}`.`{self.name}`"
 
     @property
+    def sql_name(self) -> str:
+        """The table as it is written in SQL text (``OPTIMIZE``, ``DESCRIBE HISTORY`` ...).
+
+        The quoted catalog name, or ``delta.`<path>``` with any backtick of the path doubled
+        (paths holding backticks are refused when the reference is made; doubling keeps the
+        text safe even so).
+
+        Examples
+        --------
+        >>> TableRef.named("ops", "run_log").sql_name
+        '`ops`.`run_log`'
+        >>> TableRef(path="/data/a`b").sql_name
+        'delta.`/data/a``b`'
+        """
+        if self.path is not None:
+            escaped = self.path.replace("`", "``")
+            return f"delta.`{escaped}`"
+        return self.quoted
+
+    @property
     def quoted_schema(self) -> str:
         """The table's schema as a quoted identifier, with its catalog if it has one."""
         prefix = "" if self.catalog is None else f"`{self.catalog}`."

@@ -8,6 +8,7 @@ Asia/Kolkata (tests/conftest.py) and the first run starts at 23:30 UTC, the next
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+from pyspark.sql.classic.dataframe import DataFrame as ClassicDataFrame
 
 from sparkforge.errors import ValidationError
 from sparkforge.reporting.rule_failures import RULE_FAILURE_COLUMNS, rule_failures
@@ -24,7 +26,9 @@ from sparkforge.writer.models import LOG_SCHEMA
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame, Row, SparkSession
+
+    from sparkforge.reporting.summary import LogSummary
 
 T0 = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -43,7 +47,7 @@ def _run(
     steps: list[dict[str, Any]],
     run_error: str | None = None,
 ) -> list[dict[str, Any]]:
-    base: dict[str, Any] = {name: None for name in LOG_SCHEMA.fieldNames()}
+    base: dict[str, Any] = dict.fromkeys(LOG_SCHEMA.fieldNames())
     base.update(
         run_mode="initial",
         run_started_at=started,
@@ -89,16 +93,17 @@ def _step(
 
 
 def _rows() -> list[dict[str, Any]]:
-    not_null = "not_null"
+    passed = _rule("not_null", "id", 0)
     return [
         *_run("orders", "o1", T0, 10.0, "success", [
-            _step("load", "bronze", secs=2.0, written=100, rate=100.0, rules=[_rule(not_null, "id", 0)]),
+            _step("load", "bronze", secs=2.0, written=100, rate=100.0, rules=[passed]),
             _step("clean", "silver", secs=4.0, written=90, rate=90.0,
-                  rules=[_rule(not_null, "id", 6), _rule("positive", "amount", 4)]),
+                  rules=[_rule("not_null", "id", 6), _rule("positive", "amount", 4)]),
         ]),
         *_run("orders", "o2", T0 + HOUR, 20.0, "success", [
-            _step("load", "bronze", secs=3.0, written=200, rate=100.0, rules=[_rule(not_null, "id", 0)]),
-            _step("clean", "silver", secs=5.0, written=180, rate=95.0, rules=[_rule(not_null, "id", 10)]),
+            _step("load", "bronze", secs=3.0, written=200, rate=100.0, rules=[passed]),
+            _step("clean", "silver", secs=5.0, written=180, rate=95.0,
+                  rules=[_rule("not_null", "id", 10)]),
         ]),
         *_run("orders", "o3", T0 + 2 * HOUR, 30.0, "failed", [
             _step("load", "bronze", secs=1.0, written=50, rate=100.0),
@@ -106,7 +111,8 @@ def _rows() -> list[dict[str, Any]]:
             _step("publish", "gold", secs=None, status="skipped"),
         ]),
         *_run("billing", "b1", T0 + HOUR / 2, 7.5, "success", [
-            _step("ingest", "bronze", secs=1.5, written=10, rate=80.0, rules=[_rule("range", None, 2)]),
+            _step("ingest", "bronze", secs=1.5, written=10, rate=80.0,
+                  rules=[_rule("range", None, 2)]),
         ]),
         *_run("billing", "b2", T0 + 3 * HOUR, 1.0, "failed", [
             _step("ingest", "bronze", secs=0.5, status="failed", error="ingest failed"),
@@ -116,7 +122,7 @@ def _rows() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def log(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> DataFrame:
-    """The log written to a Delta path and read back (the summary reads a real Delta table)."""
+    """Return the log, written to a Delta path and read back: the summary reads real Delta."""
     path = str(tmp_path_factory.mktemp("summary_log") / "log")
     spark.createDataFrame(_rows(), LOG_SCHEMA).write.format("delta").save(path)
     return spark.read.format("delta").load(path)
@@ -142,29 +148,57 @@ def _linear(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def _instants(result: object) -> int:
+    """Return how many instants ``result`` holds, checking each is UTC-aware (tzinfo UTC)."""
+    if isinstance(result, datetime):
+        assert result.tzinfo is timezone.utc
+        return 1
+    if isinstance(result, tuple):
+        return sum(_instants(item) for item in result)
+    if dataclasses.is_dataclass(result):
+        return sum(_instants(getattr(result, f.name)) for f in dataclasses.fields(result))
+    return 0
+
+
 def _cache_is_empty(spark: SparkSession) -> bool:
-    return bool(spark._jsparkSession.sharedState().cacheManager().isEmpty())  # type: ignore[attr-defined]
+    return bool(spark._jsparkSession.sharedState().cacheManager().isEmpty())
 
 
-def test_summary_every_field_exact(spark: SparkSession, log: DataFrame) -> None:
-    result = summarize(log)
-    assert _cache_is_empty(spark)  # the cached window was released
+def test_summary_every_field_exact(
+    spark: SparkSession, log: DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Spy on collect: the summary collects three small results, each read from the cache.
+    plans: list[str] = []
+    collect = ClassicDataFrame.collect
+
+    def spy(self: ClassicDataFrame) -> list[Row]:
+        plans.append(self._jdf.queryExecution().optimizedPlan().toString())
+        return collect(self)
+
+    monkeypatch.setattr(ClassicDataFrame, "collect", spy)
+    results: list[LogSummary] = []
+    jobs = _jobs(spark, lambda: results.append(summarize(log)))
+    monkeypatch.undo()
+    assert len(plans) == 3
+    assert all("InMemoryRelation" in plan for plan in plans)  # the window's rows, cached
+    assert _cache_is_empty(spark)  # and released
+    # Measured 14: adaptive execution runs each shuffle stage of the three as its own job.
+    assert 3 <= jobs <= 20, jobs
+    (result,) = results
 
     assert (result.since, result.until) == (None, None)
     assert (result.runs, result.rows) == (5, 10)
     assert result.first_run_at == T0
     assert result.last_run_at == T0 + 3 * HOUR
-    assert result.first_run_at is not None and result.first_run_at.tzinfo is timezone.utc
+    assert _instants(result) == 2 + 2 * 3  # first, last; first, last, failed per pipeline
     assert [p.pipeline_name for p in result.pipelines] == ["billing", "orders"]
     billing, orders = result.pipelines
 
     assert (orders.runs, orders.succeeded_runs, orders.failed_runs) == (3, 2, 1)
     assert orders.success_rate == pytest.approx(200 / 3, rel=1e-15)
     assert (orders.first_run_at, orders.last_run_at) == (T0, T0 + 2 * HOUR)
-    assert orders.last_run_at is not None and orders.last_run_at.tzinfo is timezone.utc
     assert orders.last_status == "failed"
     assert orders.last_failed_at == T0 + 2 * HOUR
-    assert orders.last_failed_at is not None and orders.last_failed_at.tzinfo is timezone.utc
     assert orders.last_error_message == "boom in clean"  # the failed step's: no run row
     assert orders.run_duration_p50_secs == 20.0
     assert orders.run_duration_p95_secs == pytest.approx(29.0, abs=1e-9)
@@ -231,7 +265,9 @@ def test_summary_every_field_exact(spark: SparkSession, log: DataFrame) -> None:
     )
     assert [str(r) for r in ingest.top_failing_rules] == ["range: 2 failed rows in 1 run(s)"]
     text = str(result)
-    assert "billing" in text and "boom in clean" in text and "2026-03-01 23:30:00 UTC" in text
+    assert "billing" in text
+    assert "boom in clean" in text
+    assert "2026-03-01 23:30:00 UTC" in text
 
 
 def test_summary_window_pipeline_and_top_rules(log: DataFrame) -> None:
@@ -249,18 +285,12 @@ def test_summary_window_pipeline_and_top_rules(log: DataFrame) -> None:
 
     only = summarize(log, pipeline_name=["billing"], since=T0.astimezone(timezone(HOUR)))
     assert [p.pipeline_name for p in only.pipelines] == ["billing"]
-    assert only.since == T0 and only.since.tzinfo is timezone.utc
+    assert only.since == T0
+    assert _instants(only) == 1 + 2 + 3  # since; first, last; one pipeline
 
     empty = summarize(log, pipeline_name="nobody")
     assert (empty.pipelines, empty.runs, empty.rows) == ((), 0, 0)
     assert (empty.first_run_at, empty.last_run_at) == (None, None)
-
-
-def test_summary_jobs_and_cache(spark: SparkSession, log: DataFrame) -> None:
-    # Three collects of small results over the one cached window (each may run a few jobs).
-    jobs = _jobs(spark, lambda: summarize(log))
-    assert 3 <= jobs <= 12
-    assert _cache_is_empty(spark)
 
 
 def test_rule_failures_rows_and_filters(spark: SparkSession, log: DataFrame) -> None:
@@ -299,17 +329,17 @@ def test_rule_failures_is_lazy(spark: SparkSession, log: DataFrame) -> None:
 
 def test_missing_column_is_reported_before_any_job(spark: SparkSession, log: DataFrame) -> None:
     partial = log.drop("rule_results")
-    for call in (lambda: summarize(partial), lambda: rule_failures(partial)):
-        errors: list[ValidationError] = []
+    errors: list[ValidationError] = []
 
-        def attempt(call: Callable[[], object] = call) -> None:
-            with pytest.raises(ValidationError) as caught:
-                call()
-            errors.append(caught.value)
+    def attempt(call: Callable[[], object]) -> None:
+        with pytest.raises(ValidationError) as caught:
+            call()
+        errors.append(caught.value)
 
-        assert _jobs(spark, attempt) == 0
-        assert errors[0].code == "ANALYSIS_LOG_INVALID"
-        assert "rule_results" in str(errors[0])
+    assert _jobs(spark, lambda: attempt(lambda: summarize(partial))) == 0
+    assert _jobs(spark, lambda: attempt(lambda: rule_failures(partial))) == 0
+    assert [error.code for error in errors] == ["ANALYSIS_LOG_INVALID"] * 2
+    assert all("rule_results" in str(error) for error in errors)
 
 
 def test_bad_arguments_are_reported_before_any_job(spark: SparkSession, log: DataFrame) -> None:
@@ -317,6 +347,7 @@ def test_bad_arguments_are_reported_before_any_job(spark: SparkSession, log: Dat
         with pytest.raises(ValidationError) as caught:
             summarize(log, since=T0, until=T0, top_rules=0)
         assert caught.value.code == "ANALYSIS_ARGUMENT_INVALID"
-        assert "until" in str(caught.value) and "top_rules" in str(caught.value)
+        assert "until" in str(caught.value)
+        assert "top_rules" in str(caught.value)
 
     assert _jobs(spark, attempt) == 0

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sparkforge.reporting.trends import TrendReport, TrendSeries, trends
+from sparkforge.reporting.trends import trends
 from sparkforge.writer.models import LOG_COLUMNS, LOG_SCHEMA
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+    from sparkforge.reporting.trends import TrendReport, TrendSeries
 
 UTC = timezone.utc
 AS_OF = datetime(2026, 5, 1, tzinfo=UTC)
@@ -34,22 +36,50 @@ FAILED_DAYS = {55, 56, 57}
 SKIPPED_DAYS = {58, 59}
 
 
-def _row(run_id: str, pipeline: str, started: datetime, ended: datetime, run_status: str,
-         **values: object) -> tuple[object, ...]:
+def _row(
+    run_id: str,
+    pipeline: str,
+    started: datetime,
+    ended: datetime,
+    run_status: str,
+    **values: object,
+) -> tuple[object, ...]:
     row: dict[str, object] = dict.fromkeys(LOG_COLUMNS)
     row.update(
-        run_mode="incremental", run_started_at=started, run_ended_at=ended, run_id=run_id,
-        pipeline_name=pipeline, run_status=run_status, run_date=started.date(), row_kind="step",
-        rule_results=[], tags={}, logged_at=ended, schema_version=1, writer_version="test",
+        run_mode="incremental",
+        run_started_at=started,
+        run_ended_at=ended,
+        run_id=run_id,
+        pipeline_name=pipeline,
+        run_status=run_status,
+        run_date=started.date(),
+        row_kind="step",
+        rule_results=[],
+        tags={},
+        logged_at=ended,
+        schema_version=1,
+        writer_version="test",
     )
     row.update(values)
     return tuple(row[c] for c in LOG_COLUMNS)
 
 
-def _step(index: int, name: str, status: str, duration: float | None, rows: int | None,
-          rate: float | None = None) -> dict[str, object]:
-    return {"step": name, "step_index": index, "step_status": status, "duration_secs": duration,
-            "rows_written": rows, "validation_rate": rate}
+def _step(
+    index: int,
+    name: str,
+    status: str,
+    duration: float | None,
+    rows: int | None,
+    rate: float | None = None,
+) -> dict[str, object]:
+    return {
+        "step": name,
+        "step_index": index,
+        "step_status": status,
+        "duration_secs": duration,
+        "rows_written": rows,
+        "validation_rate": rate,
+    }
 
 
 def _orders_rows() -> list[tuple[object, ...]]:
@@ -84,8 +114,16 @@ def _night_rows() -> list[tuple[object, ...]]:
         (datetime(2026, 3, 1, 23, 30, tzinfo=UTC), datetime(2026, 3, 2, 0, 10, tzinfo=UTC))
     ):
         ended = started + timedelta(seconds=10)
-        rows.append(_row(f"night-{n}", "night", started, ended, "success",
-                         **_step(0, "only", "success", 1.0 + n, 5)))
+        rows.append(
+            _row(
+                f"night-{n}",
+                "night",
+                started,
+                ended,
+                "success",
+                **_step(0, "only", "success", 1.0 + n, 5),
+            )
+        )
     return rows
 
 
@@ -101,7 +139,7 @@ def _by_step(report: TrendReport, pipeline: str = "orders") -> dict[str | None, 
 
 @pytest.fixture(scope="module")
 def durations(log: DataFrame) -> TrendReport:
-    return trends(log, "duration_secs", pipeline_name="orders", as_of=AS_OF)
+    return trends(log, "duration_secs", as_of=AS_OF)
 
 
 def test_a_steady_growth_has_its_slope_per_day(durations: TrendReport) -> None:
@@ -144,7 +182,11 @@ def test_failed_and_skipped_steps_and_failed_runs_are_not_counted(
     assert max(p.max for p in publish.points) == 3.0
     assert (publish.recent_samples, publish.baseline_samples) == (2, 28)
     run = series[None]
-    assert durations.series[0] is run  # the run series first
+    assert [(s.pipeline_name, s.step) for s in durations.series] == [
+        ("night", None), ("night", "only"),
+        ("orders", None), ("orders", "load"), ("orders", "publish"), ("orders", "sparse"),
+        ("orders", "transform"),
+    ]  # fmt: skip
     assert len(run.points) == DAYS - 5
     assert [p.p50 for p in run.points[:3]] == [100.0, 101.0, 102.0]
     assert run.slope_per_day == pytest.approx(1.0, abs=1e-9)
@@ -154,6 +196,7 @@ def test_failed_and_skipped_steps_and_failed_runs_are_not_counted(
 
 def test_the_run_series_of_rows_written_sums_the_successful_steps(log: DataFrame) -> None:
     report = trends(log, "rows_written", pipeline_name="orders", as_of=AS_OF)
+    assert {s.pipeline_name for s in report.series} == {"orders"}
     run = _by_step(report)[None]
     assert len(run.points) == DAYS - 5
     by_day = {p.bucket_start: p.p50 for p in run.points}
@@ -166,8 +209,15 @@ def test_validation_rate_regresses_downwards_and_step_filter_drops_the_run_serie
     log: DataFrame,
 ) -> None:
     since = AS_OF - timedelta(days=10)
-    report = trends(log, "validation_rate", step="transform", since=since, as_of=AS_OF,
-                    baseline_days=3, regression_threshold=2.0)
+    report = trends(
+        log,
+        "validation_rate",
+        step="transform",
+        since=since,
+        as_of=AS_OF,
+        baseline_days=3,
+        regression_threshold=2.0,
+    )
     assert [(s.pipeline_name, s.step) for s in report.series] == [("orders", "transform")]
     transform = report.series[0]
     assert len(transform.points) == 10
@@ -178,9 +228,8 @@ def test_validation_rate_regresses_downwards_and_step_filter_drops_the_run_serie
     assert report.since == since
 
 
-def test_buckets_are_utc_days_hours_and_iso_weeks(log: DataFrame) -> None:
-    day = trends(log, pipeline_name="night", as_of=AS_OF)
-    only = _by_step(day, "night")["only"]
+def test_buckets_are_utc_days_hours_and_iso_weeks(log: DataFrame, durations: TrendReport) -> None:
+    only = _by_step(durations, "night")["only"]
     assert [p.bucket_start for p in only.points] == [
         datetime(2026, 3, 1, tzinfo=UTC),
         datetime(2026, 3, 2, tzinfo=UTC),
@@ -203,7 +252,9 @@ def test_a_report_prints_and_serialises(durations: TrendReport) -> None:
     import json
 
     text = str(durations)
-    assert "transform" in text and "yes" in text
+    flagged = [line.split()[:2] for line in text.splitlines() if line.endswith(" yes")]
+    assert flagged == [["orders", "transform"]]
+    assert text.startswith("Trends of duration_secs by day as of 2026-05-01T00:00:00+00:00")
     data = json.loads(json.dumps(durations.to_dict(), allow_nan=False))
     assert data["as_of"] == "2026-05-01T00:00:00+00:00"
-    assert len(data["series"]) == 5
+    assert len(data["series"]) == 5 + 2  # orders: run + 4 steps; night: run + 1 step
