@@ -26,8 +26,10 @@ Formats:
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyspark.sql import Observation
@@ -116,7 +118,7 @@ class ExportResult(Result):
         )
 
 
-def check_window(
+def _check_window(
     problems: ProblemCollector, pipeline_name: object, since: object, until: object
 ) -> tuple[tuple[str, ...], datetime | None, datetime | None]:
     """Check the shared filter arguments; return them as ``window_filter`` takes them."""
@@ -128,7 +130,7 @@ def check_window(
     return pipelines, start, end
 
 
-def check_namespace(problems: ProblemCollector, name: str, value: object) -> str:
+def _check_namespace(problems: ProblemCollector, name: str, value: object) -> str:
     """Check an OpenLineage namespace: a non-empty string."""
     if isinstance(value, str) and value.strip():
         return value
@@ -206,15 +208,13 @@ def export(
             "the openlineage format writes one local file from the driver; for remote "
             "storage use emit_openlineage with the client's file transport",
         )
-    pipelines, start, end = check_window(problems, pipeline_name, since, until)
+    pipelines, start, end = _check_window(problems, pipeline_name, since, until)
     if format == "openlineage":
-        check_namespace(problems, "namespace", namespace)
+        _check_namespace(problems, "namespace", namespace)
     if problems:
         raise argument_error("export arguments", problems)
     if format == "openlineage":
-        from sparkforge.reporting.openlineage import export_events
-
-        return export_events(
+        return _export_events(
             log, path, mode=mode, namespace=namespace, pipelines=pipelines, since=start, until=end
         )
     check_log_columns(log, _FILTER_COLUMNS, purpose="export")
@@ -232,10 +232,7 @@ def _write_files(frame: DataFrame, path: str, fmt: str, mode: str) -> ExportResu
         writer.options(**_WRITER_OPTIONS[fmt]).save(path)
     except Exception as exc:
         if "PATH_ALREADY_EXISTS" in str(exc):
-            raise ExportError(
-                "EXPORT_TARGET_EXISTS",
-                {"target": path, "hint": "pass mode='overwrite' to replace it"},
-            ) from exc
+            raise _exists(path) from exc
         raise _failed(path, exc) from exc
     try:
         rows = int(observation.get["rows"])
@@ -247,6 +244,83 @@ def _write_files(frame: DataFrame, path: str, fmt: str, mode: str) -> ExportResu
     return ExportResult(path=path, format=fmt, runs=runs, rows=rows, files=files)
 
 
+def _export_events(
+    log: DataFrame,
+    path: str,
+    *,
+    mode: str,
+    namespace: str,
+    pipelines: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+) -> ExportResult:
+    """Write the events as JSON lines to the local file ``path`` (``export`` checked the rest).
+
+    The lines go to a temporary file beside ``path`` that then takes its name, so ``path``
+    never holds half an export: in ``error`` mode with a hard link (which fails if ``path``
+    appeared meanwhile), in ``overwrite`` mode by an atomic rename.
+    """
+    from sparkforge.reporting.openlineage import (
+        _COLUMNS,
+        _default_producer,
+        _events_of,
+        _gather_runs,
+        _require_openlineage,
+    )
+
+    _require_openlineage("Exporting OpenLineage events")
+    check_log_columns(log, _COLUMNS, purpose="OpenLineage export")
+    from openlineage.client.serde import Serde
+
+    target = Path(path)
+    if mode == "error" and (target.exists() or target.is_symlink()):
+        raise _exists(path)
+    namespaces = (namespace, namespace, _default_producer())
+    records = _gather_runs(log, pipelines, since, until, target=path)
+    events = runs = 0
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Created like any new file (mode 0o666 less the umask), never replacing another.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        handle = os.fdopen(descriptor, "w", encoding="utf-8")
+    except OSError as exc:
+        raise _failed(path, exc) from exc
+    try:
+        with handle:
+            for record in records:
+                for event in _events_of(iter((record,)), *namespaces):
+                    handle.write(Serde.to_json(event) + "\n")
+                    events += 1
+                runs += 1
+        _publish(temporary, target, mode, path)
+    except BaseException as exc:
+        temporary.unlink(missing_ok=True)
+        if isinstance(exc, Exception) and not isinstance(exc, SparkForgeError):
+            raise _failed(path, exc) from exc
+        raise
+    return ExportResult(
+        path=path, format="openlineage", runs=runs, rows=events, files=(target.absolute().as_uri(),)
+    )
+
+
+def _publish(temporary: Path, target: Path, mode: str, path: str) -> None:
+    if mode == "overwrite":
+        os.replace(temporary, target)
+        return
+    try:
+        os.link(temporary, target)
+    except FileExistsError as exc:
+        raise _exists(path) from exc
+    except OSError:
+        # No hard links on this filesystem: check, then rename (a tiny race remains).
+        if target.exists():
+            raise _exists(path) from None
+        os.replace(temporary, target)
+        return
+    temporary.unlink()
+
+
 def _csv_columns(frame: DataFrame) -> list[Column]:
     """Return the columns as CSV can hold them: arrays, maps and structs as JSON text."""
     complex_types = (T.ArrayType, T.MapType, T.StructType)
@@ -256,6 +330,12 @@ def _csv_columns(frame: DataFrame) -> list[Column]:
         else frame[f.name]
         for f in frame.schema.fields
     ]
+
+
+def _exists(path: str) -> ExportError:
+    return ExportError(
+        "EXPORT_TARGET_EXISTS", {"target": path, "hint": "pass mode='overwrite' to replace it"}
+    )
 
 
 def _failed(target: str, exc: BaseException) -> SparkForgeError:

@@ -13,10 +13,7 @@ only when one of these functions is called; without it they raise ``ExportError`
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlparse
 
@@ -31,7 +28,7 @@ from sparkforge.reporting._log_frame import (
     window_filter,
 )
 from sparkforge.reporting._result import Result
-from sparkforge.reporting.export import ExportResult, check_namespace, check_window
+from sparkforge.reporting.export import _check_namespace, _check_window
 from sparkforge.table_operations.failures import failure_reason
 
 if TYPE_CHECKING:
@@ -149,14 +146,14 @@ def openlineage_events(
             print(Serde.to_json(event))
     """
     problems = ProblemCollector()
-    pipelines, start, end = check_window(problems, pipeline_name, since, until)
+    pipelines, start, end = _check_window(problems, pipeline_name, since, until)
     namespaces = _check_namespaces(problems, namespace, dataset_namespace, producer)
     if problems:
         raise argument_error("OpenLineage arguments", problems)
     _require_openlineage("OpenLineage events")
     check_log_columns(log, _COLUMNS, purpose="OpenLineage events")
-    records = _records(log, pipelines, start, end, target="OpenLineage events")
-    return _events(records, *namespaces)
+    records = _gather_runs(log, pipelines, start, end, target="OpenLineage events")
+    return _events_of(records, *namespaces)
 
 
 def emit_openlineage(
@@ -208,7 +205,7 @@ def emit_openlineage(
         print(emit_openlineage(spark.read.table("ops.pipeline_log"), client=client))
     """
     problems = ProblemCollector()
-    pipelines, start, end = check_window(problems, pipeline_name, since, until)
+    pipelines, start, end = _check_window(problems, pipeline_name, since, until)
     namespaces = _check_namespaces(problems, namespace, dataset_namespace, producer)
     if client is not None and not callable(getattr(client, "emit", None)):
         problems.add("client", f"expected an OpenLineageClient, got {type(client).__name__}")
@@ -220,8 +217,8 @@ def emit_openlineage(
     transport = getattr(getattr(sender, "transport", None), "kind", None) or "configured"
     target = f"the OpenLineage {transport} transport"
     sent = runs = 0
-    for record in _records(log, pipelines, start, end, target=target):
-        for event in _events(iter((record,)), *namespaces):
+    for record in _gather_runs(log, pipelines, start, end, target=target):
+        for event in _events_of(iter((record,)), *namespaces):
             try:
                 sender.emit(event)
             except Exception as exc:
@@ -235,70 +232,7 @@ def emit_openlineage(
     return EmitResult(events=sent, runs=runs)
 
 
-def export_events(
-    log: DataFrame,
-    path: str,
-    *,
-    mode: str,
-    namespace: str,
-    pipelines: tuple[str, ...],
-    since: datetime | None,
-    until: datetime | None,
-) -> ExportResult:
-    """Write the events as JSON lines to the local file ``path`` (``export`` checked the rest).
-
-    The lines go to a temporary file beside ``path`` that then takes its name, so ``path``
-    never holds half an export: in ``error`` mode with a hard link (which fails if ``path``
-    appeared meanwhile), in ``overwrite`` mode by an atomic rename.
-    """
-    _require_openlineage("Exporting OpenLineage events")
-    check_log_columns(log, _COLUMNS, purpose="OpenLineage export")
-    from openlineage.client.serde import Serde
-
-    target = Path(path)
-    if mode == "error" and (target.exists() or target.is_symlink()):
-        raise _exists(path)
-    namespaces = (namespace, namespace, _default_producer())
-    records = _records(log, pipelines, since, until, target=path)
-    events = runs = 0
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
-            "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
-        )
-    except OSError as exc:
-        raise _failed(path, exc) from exc
-    temporary = Path(handle.name)
-    try:
-        with handle:
-            for record in records:
-                for event in _events(iter((record,)), *namespaces):
-                    handle.write(Serde.to_json(event) + "\n")
-                    events += 1
-                runs += 1
-        _publish(temporary, target, mode, path)
-    except BaseException as exc:
-        temporary.unlink(missing_ok=True)
-        if isinstance(exc, Exception) and not isinstance(exc, SparkForgeError):
-            raise _failed(path, exc) from exc
-        raise
-    return ExportResult(
-        path=path, format="openlineage", runs=runs, rows=events, files=(target.absolute().as_uri(),)
-    )
-
-
-def _publish(temporary: Path, target: Path, mode: str, path: str) -> None:
-    if mode == "overwrite":
-        os.replace(temporary, target)
-        return
-    try:
-        os.link(temporary, target)
-    except FileExistsError as exc:
-        raise _exists(path) from exc
-    temporary.unlink()
-
-
-def _records(
+def _gather_runs(
     log: DataFrame,
     pipelines: tuple[str, ...],
     since: datetime | None,
@@ -380,7 +314,7 @@ def _tags(row: Row) -> tuple[tuple[str, str], ...]:
     return tuple((e["key"], e["value"]) for e in row["tags"] or () if e["value"] is not None)
 
 
-def _events(
+def _events_of(
     records: Iterator[RunRecord], namespace: str, dataset_namespace: str, producer: str
 ) -> Iterator[RunEvent]:
     from sparkforge.reporting._openlineage_events import run_events
@@ -394,10 +328,10 @@ def _events(
 def _check_namespaces(
     problems: ProblemCollector, namespace: object, dataset_namespace: object, producer: object
 ) -> tuple[str, str, str]:
-    ns = check_namespace(problems, "namespace", namespace)
+    ns = _check_namespace(problems, "namespace", namespace)
     datasets = ns
     if dataset_namespace is not None:
-        datasets = check_namespace(problems, "dataset_namespace", dataset_namespace)
+        datasets = _check_namespace(problems, "dataset_namespace", dataset_namespace)
     if producer is not None:
         parts = urlparse(producer) if isinstance(producer, str) else None
         if parts is None or not parts.scheme or not parts.netloc:
@@ -446,12 +380,6 @@ def _total_events(
         return str(2 * selected.select("pipeline_name", "run_id").distinct().count())
     except Exception:
         return "an unknown number"
-
-
-def _exists(path: str) -> ExportError:
-    return ExportError(
-        "EXPORT_TARGET_EXISTS", {"target": path, "hint": "pass mode='overwrite' to replace it"}
-    )
 
 
 def _failed(target: str, exc: BaseException) -> ExportError:

@@ -43,11 +43,15 @@ Modules
 ``history``
     Typed commits (UTC instants), versions, finding a commit by marker.
 ``detail``
-    :class:`TableDetail`, one ``DESCRIBE DETAIL``.
+    :class:`TableDetail`, one ``DESCRIBE DETAIL``; typed ``DESCRIBE HISTORY`` reads (SQL).
 ``properties``
     Reading, checking and setting table properties.
 ``maintenance``
-    ``OPTIMIZE`` and ``VACUUM``.
+    ``OPTIMIZE`` (compaction, Z-order, clustering) and ``VACUUM``, with typed results.
+``time_travel``
+    :func:`read_as_of` (a version or an instant) and :func:`restore`.
+``retention``
+    :func:`prune`: deleting whole runs older than a cutoff, in one commit.
 """
 
 from __future__ import annotations
@@ -73,14 +77,21 @@ from sparkforge.table_operations.identifiers import (
     quote_identifier,
     validate_identifier,
 )
-from sparkforge.table_operations.maintenance import optimize, vacuum
+from sparkforge.table_operations.maintenance import (
+    OptimizeResult,
+    VacuumResult,
+    optimize,
+    vacuum,
+)
 from sparkforge.table_operations.properties import (
     read_properties,
     set_properties,
     validate_properties,
 )
+from sparkforge.table_operations.retention import PruneResult, prune
 from sparkforge.table_operations.session import check_delta_session, missing_delta_error
 from sparkforge.table_operations.table_ref import TableRef
+from sparkforge.table_operations.time_travel import RestoreResult, read_as_of, restore
 from sparkforge.table_operations.writes import Transaction, append, overwrite
 
 __all__ = [
@@ -98,12 +109,18 @@ __all__ = [
     "latest_version",
     "missing_delta_error",
     "optimize",
+    "OptimizeResult",
     "overwrite",
+    "prune",
+    "PruneResult",
     "quote_identifier",
+    "read_as_of",
     "read_properties",
     "read_schema",
     "recent_commits",
     "RESERVED_WORDS",
+    "restore",
+    "RestoreResult",
     "retry_on_conflict",
     "set_properties",
     "table_exists",
@@ -111,6 +128,7 @@ __all__ = [
     "TableRef",
     "Transaction",
     "vacuum",
+    "VacuumResult",
     "validate_identifier",
     "validate_properties",
 ]

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 
 from delta.tables import DeltaTable
 
-from sparkforge.errors import TableOperationError
+from sparkforge.errors import ConfigurationError, TableOperationError
 from sparkforge.table_operations.failures import operation_failed
 from sparkforge.table_operations.identifiers import (
     is_session_catalog,
     quote_identifier,
+    validate_identifier,
 )
 from sparkforge.table_operations.recovery import remove_abandoned_log
 from sparkforge.table_operations.session import check_delta_session, missing_delta_error
@@ -193,6 +194,7 @@ def create_table_if_not_exists(
     schema: StructType,
     *,
     partition_by: Sequence[str] = (),
+    cluster_by: Sequence[str] = (),
     properties: Mapping[str, str] | None = None,
     comment: str | None = None,
     max_attempts: int = 5,
@@ -217,6 +219,9 @@ def create_table_if_not_exists(
         Its columns.
     partition_by
         Partition columns.
+    cluster_by
+        Liquid-clustering columns (``CLUSTER BY``): OPTIMIZE then clusters the files by
+        them. A table is partitioned or clustered, not both (Delta refuses both).
     properties
         Table properties.
     comment
@@ -232,7 +237,11 @@ def create_table_if_not_exists(
 
     Raises
     ------
+    ConfigurationError
+        ``CONFIG_INVALID`` for both ``partition_by`` and ``cluster_by`` (before any Spark
+        call).
     TableOperationError
+        ``IDENTIFIER_INVALID`` for an unusable clustering column (before any Spark call);
         ``TABLE_LOCATION_NOT_EMPTY`` when the catalog does not know the table but its
         location holds files (see :func:`location_not_empty_error`);
         ``TABLE_OPERATION_FAILED`` when the table could not be created and does not exist
@@ -248,6 +257,16 @@ def create_table_if_not_exists(
 
         create_table_if_not_exists(spark, TableRef.named("ops", "events"), schema)  # True
     """
+    if partition_by and cluster_by:
+        raise ConfigurationError(
+            "CONFIG_INVALID",
+            {
+                "option": "partition_by, cluster_by",
+                "reason": "a Delta table is either partitioned or clustered, not both "
+                f"(got partition_by={list(partition_by)!r}, cluster_by={list(cluster_by)!r})",
+            },
+        )
+    clustering = [validate_identifier(c, kind="column") for c in cluster_by]
     if table_exists(spark, table):
         return False
     # Before a schema or a directory is made for it: a session without Delta says so.
@@ -278,6 +297,8 @@ def create_table_if_not_exists(
             builder = builder.addColumns(schema)
             if partition_by:
                 builder = builder.partitionedBy(*partition_by)
+            if clustering:
+                builder = builder.clusterBy(*clustering)
             for key, value in (properties or {}).items():
                 builder = builder.property(key, value)
             if comment is not None:

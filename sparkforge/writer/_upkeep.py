@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 from sparkforge import table_operations as ops
 from sparkforge.errors import ProblemCollector, SparkForgeError
 from sparkforge.writer._commit import MARKER_PREFIX, logged_runs
-from sparkforge.writer._state import WriterState, writer_error
+from sparkforge.writer._state import WriterState
 from sparkforge.writer.exceptions import WriterError, WriterTableError, WriterValidationError
 from sparkforge.writer.results import LogCommit
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import date
 
     from sparkforge.table_operations import (
         OptimizeResult,
@@ -279,41 +280,76 @@ class LogUpkeep(WriterState):
             self._engine.forget_table()
         return result
 
+    def _after_write(self, result: WriteResult, first_day: date | None) -> WriteResult:
+        """Apply ``retention`` then ``compact_every`` after a call that committed.
+
+        Neither ever fails the write: a failure is logged and said in
+        ``WriteResult.maintenance_error``, and the call's own commits stand.
+        """
+        if not result.table_versions:
+            return result
+        result = self._keep_retention(result)
+        if result.maintenance_error is None:
+            result = self._keep_compact(result, first_day)
+        return result
+
     def _keep_retention(self, result: WriteResult) -> WriteResult:
-        """Apply ``config.retention`` after a call that committed; never fail the write."""
         retention = self.config.retention
-        if retention is None or not result.table_versions:
+        if retention is None:
             return result
         cutoff = retention_cutoff(self._clock(), retention)
         try:
             pruned = ops.prune(self.spark, self.table, cutoff=cutoff)
         except Exception as exc:
-            error: WriterError
-            if isinstance(exc, SparkForgeError):
-                converted = writer_error(exc)
-                error = (
-                    converted
-                    if isinstance(converted, WriterError)
-                    else WriterTableError(exc.code, exc.params)
-                )
-            else:
-                error = WriterTableError(
-                    "TABLE_OPERATION_FAILED",
-                    {
-                        "operation": "retention",
-                        "table": str(self.table),
-                        "reason": ops.failure_reason(exc),
-                    },
-                )
-            error.__cause__ = exc
-            self._log.warning("applying the log's retention failed (the write stands): %s", error)
-            return dataclasses.replace(result, maintenance_error=error)
-        if pruned.rows:
-            self._log.info(
-                "retention removed %d run(s), %d row(s) started before %s",
-                pruned.runs,
-                pruned.rows,
-                cutoff.isoformat(),
+            return dataclasses.replace(
+                result, maintenance_error=self._maintenance_failed("retention", exc)
             )
-            return dataclasses.replace(result, pruned=pruned)
-        return result
+        if not pruned.rows:
+            return result
+        self._log.info(
+            "retention removed %d run(s), %d row(s) started before %s",
+            pruned.runs,
+            pruned.rows,
+            cutoff.isoformat(),
+        )
+        return dataclasses.replace(result, pruned=pruned)
+
+    def _keep_compact(self, result: WriteResult, first_day: date | None) -> WriteResult:
+        every = self.config.compact_every
+        versions = result.table_versions
+        # Compact when this call's commits reached a multiple of ``every``.
+        if every is None or max(versions) // every == (min(versions) - 1) // every:
+            return result
+        try:
+            compacted = ops.optimize(
+                self.spark,
+                self.table,
+                partitions_from=("run_date", first_day) if first_day is not None else None,
+            )
+        except Exception as exc:
+            return dataclasses.replace(
+                result, maintenance_error=self._maintenance_failed("compaction", exc)
+            )
+        self._log.info(
+            "compacted the log: %d file(s) -> %d", compacted.files_before, compacted.files_after
+        )
+        return dataclasses.replace(result, compacted=compacted)
+
+    def _maintenance_failed(self, operation: str, exc: Exception) -> WriterError:
+        error: WriterError
+        if isinstance(exc, WriterError):
+            error = exc
+        elif isinstance(exc, SparkForgeError):
+            error = WriterTableError(exc.code, exc.params)
+        else:
+            error = WriterTableError(
+                "TABLE_OPERATION_FAILED",
+                {
+                    "operation": operation,
+                    "table": str(self.table),
+                    "reason": ops.failure_reason(exc),
+                },
+            )
+        error.__cause__ = exc
+        self._log.warning("%s of the log failed (the write stands): %s", operation, error)
+        return error

@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
 __all__ = [
-    "AUTO_COMPACT_PROPERTY",
     "CLUSTERABLE_COLUMNS",
     "Compression",
     "CompressionName",
     "Deduplication",
     "DeduplicationName",
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_COMPACT_EVERY",
     "DEFAULT_MAX_COMMIT_ATTEMPTS",
     "DEFAULT_OPENLINEAGE_NAMESPACE",
     "DEFAULT_PARTITION_COLUMNS",
@@ -89,8 +89,9 @@ CLUSTERABLE_COLUMNS: frozenset[str] = frozenset(
     }
 )
 
-#: Delta's table property that compacts small files after a write (auto compaction).
-AUTO_COMPACT_PROPERTY = "delta.autoOptimize.autoCompact"
+#: Commits between two compactions of the log by its writer (see ``compact_every``).
+DEFAULT_COMPACT_EVERY = 100
+_MAX_COMPACT_EVERY = 1_000_000
 
 #: The OpenLineage namespace of the jobs the log's runs are exported as.
 DEFAULT_OPENLINEAGE_NAMESPACE = "sparkforge"
@@ -220,11 +221,15 @@ class WriterConfig:
         happens at :meth:`~sparkforge.writer.LogWriter.optimize`; it upgrades the table's
         protocol for good, and some other Delta engines (delta-rs 1.6) can read such a table
         but not append to it. See docs/maintenance.md for the measured layouts.
-    auto_compaction
-        Create new log tables with Delta's auto compaction (:data:`AUTO_COMPACT_PROPERTY`):
-        after a write leaves enough small files, Delta compacts them in a commit of its own,
-        right after the write's commit. A log that is never maintained by hand stays a few
-        files per day instead of one file per run.
+    compact_every
+        Compact the log's small files every this many commits: after a call whose commit
+        brings the table to a version that is a multiple of it, the writer runs ``OPTIMIZE``
+        (a commit of its own, after the call's commits, never inside them). On a log
+        partitioned by ``run_date`` only the days of that call's runs and later are
+        rewritten; a clustered log is clustered incrementally; an unpartitioned one is
+        compacted whole. None never compacts (see
+        :meth:`~sparkforge.writer.LogWriter.optimize`). A failed compaction never fails the
+        write: it is logged and said in ``WriteResult.maintenance_error``.
     retention
         Keep runs for this long: after each call that committed, the writer deletes the runs
         that started before the UTC day ``now - retention`` falls in (whole days, whole runs,
@@ -267,7 +272,7 @@ class WriterConfig:
     deduplication: Deduplication | DeduplicationName = Deduplication.TRANSACTION
     max_commit_attempts: int = DEFAULT_MAX_COMMIT_ATTEMPTS
     cluster_by: tuple[str, ...] = ()
-    auto_compaction: bool = True
+    compact_every: int | None = DEFAULT_COMPACT_EVERY
     retention: timedelta | None = None
     openlineage_namespace: str = DEFAULT_OPENLINEAGE_NAMESPACE
 
@@ -413,15 +418,8 @@ class WriterConfig:
                 f"partition_columns=() with cluster_by={cluster_by!r} (got partition_columns="
                 f"{self.partition_columns!r})",
             )
-        checks.boolean("auto_compaction", self.auto_compaction)
-        properties: object = self.table_properties
-        given = properties.get(AUTO_COMPACT_PROPERTY) if isinstance(properties, Mapping) else None
-        if isinstance(given, str) and given.strip().lower() != str(self.auto_compaction).lower():
-            checks.add(
-                "auto_compaction, table_properties",
-                f"table_properties sets {AUTO_COMPACT_PROPERTY}={given!r} while "
-                f"auto_compaction={self.auto_compaction!r}; set auto_compaction only",
-            )
+        if self.compact_every is not None:
+            checks.integer("compact_every", self.compact_every, 2, _MAX_COMPACT_EVERY)
 
     def _check_properties(self, checks: OptionChecks) -> None:
         properties: object = self.table_properties
@@ -468,6 +466,5 @@ class WriterConfig:
 
     @property
     def effective_table_properties(self) -> dict[str, str]:
-        """The properties a new log table gets: the defaults, auto compaction, then yours."""
-        compaction = {AUTO_COMPACT_PROPERTY: "true"} if self.auto_compaction else {}
-        return {**DEFAULT_TABLE_PROPERTIES, **compaction, **self.table_properties}
+        """The properties a new log table gets: the defaults, then ``table_properties``."""
+        return {**DEFAULT_TABLE_PROPERTIES, **self.table_properties}

@@ -27,7 +27,7 @@ from sparkforge.writer.results import WriterMetrics
 if TYPE_CHECKING:
     import logging
     from collections.abc import Iterable, Sequence
-    from datetime import datetime
+    from datetime import date, datetime
 
     from pyspark.sql import DataFrame, SparkSession
 
@@ -202,13 +202,14 @@ class LogWriter(LogQuestions, LogUpkeep):
         progress = Progress(run_ids=tuple(_run_id_text(report) for report, _ in items))
         timer = Timer()
         error: WriterError | None = None
+        first_day: date | None = None
         try:
             with timer:
                 if probe is None:
-                    self._commit_all(items, progress, prefix=prefix)
+                    first_day = self._commit_all(items, progress, prefix=prefix)
                 else:
                     with probe:
-                        self._commit_all(items, progress, prefix=prefix)
+                        first_day = self._commit_all(items, progress, prefix=prefix)
         except WriterError as exc:
             error = exc
         except SparkForgeError as exc:
@@ -223,7 +224,7 @@ class LogWriter(LogQuestions, LogUpkeep):
                 },
             )
             error.__cause__ = exc
-        return self._finish(progress, timer.duration_secs, error, probe)
+        return self._finish(progress, timer.duration_secs, error, probe, first_day)
 
     def _finish(
         self,
@@ -231,11 +232,12 @@ class LogWriter(LogQuestions, LogUpkeep):
         duration_secs: float,
         error: WriterError | None,
         probe: MemoryProbe | None,
+        first_day: date | None = None,
     ) -> WriteResult:
         result = progress.result(duration_secs, error=error)
         self._account(result, probe)
         if error is None:
-            result = self._keep_retention(result)
+            result = self._after_write(result, first_day)
         if error is not None:
             if self.config.on_failure == "raise":
                 raise error
@@ -265,12 +267,15 @@ class LogWriter(LogQuestions, LogUpkeep):
         progress: Progress,
         *,
         prefix: bool,
-    ) -> None:
+    ) -> date | None:
+        """Commit the runs; return the earliest UTC day they started on (for compaction)."""
         runs = prepare_runs(items, self.config, self._clock, prefix=prefix)
         with self._lock:
             if self._log_table.ensure():
                 self._engine.forget_table()
         self._engine.commit_all(runs, progress)
+        days = [run.rows[0]["run_date"] for run in runs if run.rows]
+        return min((day for day in days if day is not None), default=None)
 
     # ------------------------------------------------------------------ reading
 

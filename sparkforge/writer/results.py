@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sparkforge.table_operations import PruneResult
+    from sparkforge.table_operations import OptimizeResult, PruneResult
     from sparkforge.writer.exceptions import WriterError
 
 __all__ = ["LogCommit", "WriteResult", "WriterMetrics"]
@@ -49,9 +49,13 @@ class WriteResult:
     pruned
         What the writer's ``retention`` removed after this call's commits, when it removed
         anything.
+    compacted
+        The compaction (``OPTIMIZE``) the writer ran after this call's commits, when
+        ``compact_every`` called for one.
     maintenance_error
-        Why that retention step failed, if it did. The call's own commits stand: a failed
-        retention never fails a write, it is logged as a warning and said here.
+        Why the retention or the compaction failed, if one did. The call's own commits
+        stand: a failed maintenance step never fails a write; it is logged as a warning and
+        said here.
     """
 
     run_ids: tuple[str, ...]
@@ -64,6 +68,7 @@ class WriteResult:
     duration_secs: float = 0.0
     error: WriterError | None = None
     pruned: PruneResult | None = None
+    compacted: OptimizeResult | None = None
     maintenance_error: WriterError | None = None
 
     @property

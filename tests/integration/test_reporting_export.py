@@ -7,6 +7,7 @@ the UTC instant.
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,27 +22,36 @@ from pyspark.sql import functions as F
 
 from sparkforge.errors import ExportError
 from sparkforge.reporting.export import export
-from sparkforge.writer.models import LOG_COLUMNS, LOG_SCHEMA, LogRow, rows_from_report
+from sparkforge.writer.models import LOG_COLUMNS, LOG_SCHEMA, rows_from_report
 from tests.factories import BASE_TIME, make_failed_before_steps, make_report
 from tests.unit.test_reporting_openlineage import check_event
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pyspark.sql import DataFrame, SparkSession
+
+    from sparkforge.writer.models import LogRow
 
 #: A message CSV must quote: a comma, quotes and a line break.
 HOSTILE = 'bad "value", here\nsecond line'
 
 
 def build_rows() -> list[LogRow]:
-    """Four runs: orders ok (run id not a UUID), orders failed in step 1, orders failed before
-    any step, and billing a day later."""
+    """Return the rows of four runs.
+
+    Orders succeeded (its run id no UUID), orders failed in step 1, orders failed before any
+    step, and billing a day later.
+    """
     rows: list[LogRow] = []
     rows += rows_from_report(make_report(3, run_id="nightly-1"), logged_at=BASE_TIME)
     failed = rows_from_report(make_report(3, failed_step=1, start=BASE_TIME + timedelta(hours=1)))
     failed[1]["error_message"] = HOSTILE
     rows += failed
     rows += rows_from_report(make_failed_before_steps())
-    rows += rows_from_report(make_report(2, pipeline="billing", start=BASE_TIME + timedelta(days=1)))
+    rows += rows_from_report(
+        make_report(2, pipeline="billing", start=BASE_TIME + timedelta(days=1))
+    )
     return rows
 
 
@@ -55,7 +65,8 @@ def log(spark: SparkSession, rows: list[LogRow]) -> DataFrame:
     return spark.createDataFrame(rows, LOG_SCHEMA)
 
 
-def _utc_text(value: Any) -> str:
+def _utc_text(value: datetime | None) -> str:
+    assert value is not None
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -71,7 +82,8 @@ def test_parquet_read_back_by_pyarrow(log: DataFrame, rows: list[LogRow], tmp_pa
     target = str(tmp_path / "parquet")
     result = export(log, target, format="parquet")
     assert (result.format, result.path, result.rows, result.runs) == ("parquet", target, 9, 4)
-    assert result.files and all(_local(f).is_file() for f in result.files)
+    assert result.files
+    assert all(_local(f).is_file() for f in result.files)
     assert all(f.endswith(".parquet") for f in result.files)
     table = pq.read_table([str(_local(f)) for f in result.files])
     assert table.num_rows == len(rows) == 9
@@ -79,9 +91,15 @@ def test_parquet_read_back_by_pyarrow(log: DataFrame, rows: list[LogRow], tmp_pa
     got = sorted(table.to_pylist(), key=_key)
     want = sorted(rows, key=lambda r: _key(dict(r)))
     for g, w in zip(got, want, strict=True):
-        assert (g["run_id"], g["step"], g["rows_written"]) == (w["run_id"], w["step"], w["rows_written"])
+        assert (g["run_id"], g["step"], g["rows_written"]) == (
+            w["run_id"],
+            w["step"],
+            w["rows_written"],
+        )
         # INT96 / int64 timestamps both read as the UTC instant, naive: compare in UTC.
-        assert g["run_started_at"] == w["run_started_at"].replace(tzinfo=None)
+        started = w["run_started_at"]
+        assert started is not None
+        assert g["run_started_at"] == started.replace(tzinfo=None)
         assert g["rule_results"] == w["rule_results"]
 
 
@@ -111,7 +129,7 @@ def test_csv_read_back_by_pyarrow_says_utc_and_json_text(
         # 23:30 UTC is 05:00 the next day in Kolkata: the text must say the UTC instant.
         assert g["run_started_at"] == _utc_text(w["run_started_at"])
         assert g["logged_at"] == _utc_text(w["logged_at"])
-        assert g["run_date"] == w["run_date"].isoformat()
+        assert g["run_date"] == str(w["run_date"])
         assert json.loads(g["rule_results"]) == w["rule_results"]
         assert json.loads(g["tags"]) == w["tags"]
         assert g["error_message"] == w["error_message"]
@@ -136,7 +154,8 @@ def test_json_lines_read_back_by_pyarrow_with_utc_instants(
     options = pajson.ParseOptions(explicit_schema=texts, unexpected_field_behavior="infer")
     tables = [pajson.read_json(_local(f), parse_options=options) for f in result.files]
     got = sorted(
-        (r for t in tables for r in t.to_pylist()), key=lambda r: (r["run_id"], r["step_index"] or -1)
+        (r for t in tables for r in t.to_pylist()),
+        key=lambda r: (r["run_id"], r["step_index"] or -1),
     )
     want = sorted(rows, key=lambda r: _key(dict(r)))
     assert len(got) == 9
@@ -172,7 +191,8 @@ def test_filters_select_runs_and_mode_error_keeps_the_target(
     assert (window.runs, window.rows) == (2, 5)
     assert pq.read_table([str(_local(f)) for f in window.files]).num_rows == 5
     after = {p.name for p in Path(target).iterdir() if p.name.startswith("part-")}
-    assert after and not after & set(before)
+    assert after
+    assert not after & set(before)
 
 
 def test_spark_failure_is_export_failed(log: DataFrame, tmp_path: Path) -> None:
@@ -183,14 +203,15 @@ def test_spark_failure_is_export_failed(log: DataFrame, tmp_path: Path) -> None:
     assert "boom" in caught.value.params["reason"]
 
 
-def test_openlineage_format_writes_one_file_of_valid_events(
-    log: DataFrame, tmp_path: Path
-) -> None:
+def test_openlineage_format_writes_one_file_of_valid_events(log: DataFrame, tmp_path: Path) -> None:
     target = tmp_path / "events" / "log.jsonl"
     result = export(log, str(target), format="openlineage", namespace="ops")
     assert (result.runs, result.rows, result.files) == (4, 8, (target.as_uri(),))
     lines = target.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 8
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
     docs = [json.loads(line) for line in lines]
     for doc in docs:
         check_event(doc)
@@ -208,7 +229,9 @@ def test_openlineage_format_writes_one_file_of_valid_events(
         export(log, str(target), format="openlineage")
     assert caught.value.code == "EXPORT_TARGET_EXISTS"
     assert target.read_text(encoding="utf-8").splitlines() == lines
-    again = export(log, str(target), format="openlineage", pipeline_name="billing", mode="overwrite")
+    again = export(
+        log, str(target), format="openlineage", pipeline_name="billing", mode="overwrite"
+    )
     assert (again.runs, again.rows) == (1, 2)
     assert len(target.read_text(encoding="utf-8").splitlines()) == 2
     assert [p.name for p in target.parent.iterdir()] == ["log.jsonl"]

@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from sparkforge.errors import ExportError
 from sparkforge.reporting._openlineage_events import run_uuid
 from sparkforge.reporting.openlineage import emit_openlineage, openlineage_events
-from sparkforge.writer.models import LOG_SCHEMA, LogRow
+from sparkforge.writer.models import LOG_SCHEMA
 from tests.factories import BASE_TIME
 from tests.integration.test_reporting_export import HOSTILE, build_rows
 from tests.unit.test_reporting_openlineage import check_event
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pyspark.sql import DataFrame, SparkSession
+
+    from sparkforge.writer.models import LogRow
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,7 @@ def test_events_of_the_log_say_what_the_log_says(log: DataFrame, rows: list[LogR
     by_run: dict[str, list[dict[str, Any]]] = {}
     for doc in docs:
         by_run.setdefault(doc["run"]["runId"], []).append(doc)
-    assert all([d["eventType"] for d in pair][0] == "START" for pair in by_run.values())
+    assert all(next(d["eventType"] for d in pair) == "START" for pair in by_run.values())
     # A run id that is no UUID gets the client's static UUID of its start and names.
     nightly = by_run[run_uuid("nightly-1", "orders", BASE_TIME)]
     assert [d["eventType"] for d in nightly] == ["START", "COMPLETE"]
@@ -99,9 +101,13 @@ def test_events_of_the_log_say_what_the_log_says(log: DataFrame, rows: list[LogR
     }
     outputs = nightly[1]["outputs"]
     written = {
-        r["table_fqn"]: r["rows_written"] for r in rows if r["run_id"] == "nightly-1" and r["table_fqn"]
+        r["table_fqn"]: r["rows_written"]
+        for r in rows
+        if r["run_id"] == "nightly-1" and r["table_fqn"]
     }
-    assert {o["name"]: o["outputFacets"]["outputStatistics"]["rowCount"] for o in outputs} == written
+    assert {
+        o["name"]: o["outputFacets"]["outputStatistics"]["rowCount"] for o in outputs
+    } == written
     assert {o["namespace"] for o in outputs} == {"lake"}
     # The failed step's message, hostile characters and all, is the run's error.
     failed_run = next(r["run_id"] for r in rows if r["error_message"] == HOSTILE)

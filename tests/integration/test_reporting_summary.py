@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.classic.dataframe import DataFrame as ClassicDataFrame
 
-from sparkforge.errors import ValidationError
+from sparkforge.errors import TableOperationError, ValidationError
 from sparkforge.reporting.rule_failures import RULE_FAILURE_COLUMNS, rule_failures
 from sparkforge.reporting.summary import summarize
 from sparkforge.writer.models import LOG_SCHEMA
@@ -351,3 +351,19 @@ def test_bad_arguments_are_reported_before_any_job(spark: SparkSession, log: Dat
         assert "top_rules" in str(caught.value)
 
     assert _jobs(spark, attempt) == 0
+
+
+def test_spark_failure_is_wrapped_and_the_cache_released(
+    spark: SparkSession, log: DataFrame
+) -> None:
+    # rule_results of the wrong type: analysed only when the rule level is built, after the
+    # run and step levels ran over the cached window.
+    broken = log.withColumn("rule_results", F.lit("not an array"))
+    with pytest.raises(TableOperationError) as caught:
+        summarize(broken)
+    assert caught.value.code == "TABLE_OPERATION_FAILED"
+    assert "summary on the run log failed" in str(caught.value)
+    assert _cache_is_empty(spark)
+    with pytest.raises(TableOperationError) as caught:
+        rule_failures(broken)
+    assert "rule_failures on the run log failed" in str(caught.value)

@@ -37,7 +37,7 @@ def _fixed(moment: datetime) -> object:
 def test_history_says_which_commits_logged_how_many_runs(
     spark: SparkSession, table_path: str
 ) -> None:
-    writer = LogWriter(spark, WriterConfig(table_path=table_path, auto_compaction=False))
+    writer = LogWriter(spark, WriterConfig(table_path=table_path, compact_every=None))
     one = writer.write_report(make_report(2))
     batch = writer.write_reports([make_report(1), make_report(3)])
 
@@ -160,7 +160,7 @@ def test_a_failed_retention_never_fails_the_write(
 
 
 def test_optimize_and_restore_through_the_writer(spark: SparkSession, table_path: str) -> None:
-    writer = LogWriter(spark, WriterConfig(table_path=table_path, auto_compaction=False))
+    writer = LogWriter(spark, WriterConfig(table_path=table_path, compact_every=None))
     for _ in range(6):
         writer.write_report(make_report(1))
     rows = sorted(r["run_id"] for r in writer.read_logs().select("run_id").collect())

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmarks.__main__ import SUITES, _parse, _suite_of
+from benchmarks.__main__ import OPT_IN_SUITES, SUITES, _parse, _suite_of, selected_suites
 from benchmarks.common import fresh_copies, legacy_report, mib, with_run_id
 from benchmarks.environment import JobCounter, QuietGate, proc_status_kib, wait_for_quiet
 from benchmarks.harness import (
@@ -340,6 +340,14 @@ def test_required_cases_are_those_of_the_issue() -> None:
         "filtered_read_1m": ("speedup",),
         "write_1000_tuned_session": ("ratio_vs_idempotent_append",),
         "write_1000_default_session": ("ratio_vs_idempotent_append",),
+        "layout_reads_1m": ("pipeline_4_weeks_best_ratio", "run_by_id_best_ratio"),
+        "aging_writes": (
+            "write_seconds_aged",
+            "aged_vs_young",
+            "autocompact_vs_plain_aged",
+            "files_aged",
+        ),
+        "analytics_1m": ("summary_vs_full_scan", "trends_vs_full_scan", "anomalies_vs_full_scan"),
     }
     for case, figures in CASE_FIGURES.items():
         assert case in CASE_TITLES
@@ -427,6 +435,9 @@ def test_the_targets_are_those_of_the_issue() -> None:
         ("jobs_per_write", "jobs", "<=", 2),
         ("write_1000_tuned_session", "ratio_vs_idempotent_append", "<=", 1.10),
         ("write_1000_default_session", "ratio_vs_idempotent_append", "<=", 1.10),
+        ("analytics_1m", "summary_vs_full_scan", "<=", 3.0),
+        ("analytics_1m", "trends_vs_full_scan", "<=", 3.0),
+        ("analytics_1m", "anomalies_vs_full_scan", "<=", 3.0),
     }
 
 
@@ -690,3 +701,167 @@ def test_job_counter_counts_the_tasks_that_ran_in_the_groups_stages() -> None:
     counter = JobCounter(context)
     assert counter.task_count("g-1") == 52
     assert counter.task_count("other") == 0
+
+
+# ----------------------------------------------------------------- layouts, aging, analytics
+
+
+def test_the_new_cases_run_in_their_suites_and_the_10k_aging_only_when_asked() -> None:
+    assert _suite_of("layout_reads_1m") == "layout_reads"
+    assert _suite_of("aging_writes") == "aging"
+    assert _suite_of("analytics_1m") == "analytics"
+    assert _suite_of("aging_writes_10k") == "aging_10k"
+    assert OPT_IN_SUITES == ("aging_10k",)
+    default = selected_suites(None)
+    assert "aging_10k" not in default
+    assert default == [suite for suite in SUITES if suite != "aging_10k"]
+    assert "aging_writes_10k" not in CASE_FIGURES  # a full run does not require it
+    assert selected_suites(["aging_writes_10k", "flatten"]) == ["flatten", "aging_10k"]
+    assert selected_suites(["aging_writes"]) == ["aging"]
+    for case in ("layout_reads_1m", "aging_writes", "aging_writes_10k", "analytics_1m"):
+        assert case in CASE_TITLES
+        assert case in HEADLINES
+
+
+def _layout_seconds() -> dict[str, list[float]]:
+    from benchmarks.reads import LAYOUT_QUERIES, LAYOUT_STATES, LAYOUTS
+
+    # partitioned_raw 2 s on every query; each other table faster or slower by a factor
+    factors = {
+        "partitioned_raw": 1.0,
+        "partitioned_optimized": 0.9,
+        "unpartitioned_raw": 1.5,
+        "unpartitioned_optimized": 0.7,
+        "clustered_raw": 1.4,
+        "clustered_optimized": 0.4,
+    }
+    assert set(factors) == {f"{layout}_{state}" for layout in LAYOUTS for state in LAYOUT_STATES}
+    seconds = {}
+    for table, factor in factors.items():
+        for query in LAYOUT_QUERIES:
+            bump = 0.5 if (table, query) == ("unpartitioned_optimized", "run_by_id") else 1.0
+            seconds[f"{table}_{query}"] = [2.0 * factor * bump, 2.0 * factor * bump, 50.0]
+    return seconds
+
+
+def test_layout_figures_are_ratios_to_partitioned_raw_with_the_fastest_table() -> None:
+    from benchmarks.reads import layout_figures
+
+    figures = layout_figures(_layout_seconds())
+    assert figures["best"] == {
+        "pipeline_4_weeks": "clustered_optimized",
+        "run_by_id": "unpartitioned_optimized",
+        "full_scan": "clustered_optimized",
+    }
+    assert figures["pipeline_4_weeks_best_ratio"] == 0.4
+    assert figures["run_by_id_best_ratio"] == 0.35
+    ratios = figures["ratios"]
+    assert isinstance(ratios, dict)
+    assert ratios["pipeline_4_weeks"]["partitioned_raw"] == 1.0
+    assert ratios["full_scan"]["unpartitioned_raw"] == 1.5
+    assert len(ratios["run_by_id"]) == 6
+
+
+def test_layout_figures_need_the_baseline_of_each_query() -> None:
+    from benchmarks.reads import layout_figures
+
+    seconds = _layout_seconds()
+    del seconds["partitioned_raw_run_by_id"]
+    with pytest.raises(ValueError, match="partitioned_raw_run_by_id"):
+        layout_figures(seconds)
+
+
+def test_aging_times_two_writes_each_side_of_every_age() -> None:
+    from benchmarks.aging import timed_commits
+
+    assert sorted(timed_commits([10, 1000])) == [8, 9, 10, 11, 12, 998, 999, 1000, 1001, 1002]
+    assert sorted(timed_commits([1, 3])) == [1, 2, 3, 4, 5]
+
+
+def test_aging_figures_compare_ages_and_compaction() -> None:
+    from benchmarks.aging import aging_figures
+
+    seconds = {
+        "plain": {10: [0.4, 0.5, 0.6, 0.5, 9.0], 1000: [1.0, 1.2, 1.1, 1.0, 1.0]},
+        "autocompact": {10: [0.5, 0.5, 0.5, 0.5, 0.5], 1000: [0.55, 0.55, 0.5, 0.6, 0.55]},
+    }
+    files = {"plain": {10: 10, 1000: 1000}, "autocompact": {10: 10, 1000: 21}}
+    figures = aging_figures(seconds, files, [10, 1000])
+    assert figures["write_seconds_young"] == 0.5
+    assert figures["write_seconds_aged"] == 1.0
+    assert figures["write_seconds_aged_autocompact"] == 0.55
+    assert figures["aged_vs_young"] == 2.0
+    assert figures["aged_vs_young_autocompact"] == 1.1
+    assert figures["autocompact_vs_plain_young"] == 1.0
+    assert figures["autocompact_vs_plain_aged"] == 0.55
+    assert (figures["files_aged"], figures["files_aged_autocompact"]) == (1000, 21)
+    assert figures["at"]["10"] == {  # type: ignore[index]
+        "write_seconds": 0.5,
+        "write_seconds_autocompact": 0.5,
+        "autocompact_vs_plain": 1.0,
+        "files": 10,
+        "files_autocompact": 10,
+    }
+    cases = {"aging_writes": figures}
+    assert shape_problems(_document({**_complete_cases(), **cases})) == []
+    with pytest.raises(ValueError, match="two ages"):
+        aging_figures(seconds, files, [10])
+
+
+def test_auto_compaction_options_go_through_the_writer_config() -> None:
+    from benchmarks.aging import AUTO_COMPACT, auto_compaction_options
+    from sparkforge.writer import WriterConfig
+
+    for enabled in (True, False):
+        config = WriterConfig(table_schema="s", table_name="t", **auto_compaction_options(enabled))  # type: ignore[arg-type]
+        properties = config.effective_table_properties
+        properties = properties() if callable(properties) else properties
+        assert (properties.get(AUTO_COMPACT) == "true") is enabled
+
+
+def test_analytics_figures_divide_each_question_by_the_full_scan_of_the_same_run() -> None:
+    from benchmarks.analytics import analytics_figures
+
+    figures = analytics_figures(
+        {
+            "full_scan": [1.0, 2.0, 1.5],
+            "summary": [2.0, 4.0, 3.0],
+            "trends": [1.0, 1.0, 6.0],
+            "anomalies": [4.0, 2.0, 1.5],
+        }
+    )
+    assert figures == {
+        "full_scan_seconds": 1.5,
+        "summary_seconds": 3.0,
+        "summary_vs_full_scan": 2.0,
+        "summary_vs_full_scan_paired": 2.0,
+        "trends_seconds": 1.0,
+        "trends_vs_full_scan": 0.667,
+        "trends_vs_full_scan_paired": 1.0,
+        "anomalies_seconds": 2.0,
+        "anomalies_vs_full_scan": 1.333,
+        "anomalies_vs_full_scan_paired": 1.0,
+    }
+    checks = {
+        c.target.figure: c.met
+        for c in check_targets({"analytics_1m": {**figures, "anomalies_vs_full_scan": 3.2}})
+        if c.target.case == "analytics_1m"
+    }
+    assert checks == {
+        "summary_vs_full_scan": True,
+        "trends_vs_full_scan": True,
+        "anomalies_vs_full_scan": False,
+    }
+    with pytest.raises(ValueError, match="full_scan"):
+        analytics_figures({"summary": [1.0]})
+
+
+def test_analytics_questions_resolve_to_functions_or_none() -> None:
+    import types
+
+    from benchmarks.analytics import QUESTIONS, question
+
+    assert set(QUESTIONS) == {"summary", "trends", "anomalies"}
+    for name in QUESTIONS:
+        found = question(name)
+        assert found is None or not isinstance(found, types.ModuleType)

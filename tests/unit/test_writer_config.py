@@ -500,20 +500,13 @@ def test_writer_config_table_properties_merge_over_the_defaults() -> None:
     assert config.effective_table_properties == {
         "delta.setTransactionRetentionDuration": "interval 7 days",
         "sparkforge.log.schemaVersion": "1",
-        "delta.autoOptimize.autoCompact": "true",
         "delta.appendOnly": "true",
     }
     assert dict(DEFAULT_TABLE_PROPERTIES) == {
         "delta.setTransactionRetentionDuration": "interval 30 days",
         "sparkforge.log.schemaVersion": "1",
     }
-    assert WriterConfig(**TARGET).effective_table_properties == {
-        **DEFAULT_TABLE_PROPERTIES,
-        "delta.autoOptimize.autoCompact": "true",
-    }
-    assert WriterConfig(**TARGET, auto_compaction=False).effective_table_properties == dict(
-        DEFAULT_TABLE_PROPERTIES
-    )
+    assert WriterConfig(**TARGET).effective_table_properties == dict(DEFAULT_TABLE_PROPERTIES)
 
 
 def test_writer_config_table_properties_are_frozen() -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from sparkforge.writer._upkeep import retention_cutoff
 from sparkforge.writer.config import (
-    AUTO_COMPACT_PROPERTY,
     CLUSTERABLE_COLUMNS,
+    DEFAULT_COMPACT_EVERY,
     DEFAULT_OPENLINEAGE_NAMESPACE,
     WriterConfig,
 )
@@ -23,14 +23,10 @@ def _config(**options: object) -> WriterConfig:
 def test_defaults() -> None:
     config = _config()
     assert config.cluster_by == ()
-    assert config.auto_compaction is True
+    assert config.compact_every == DEFAULT_COMPACT_EVERY == 100
     assert config.retention is None
     assert config.openlineage_namespace == DEFAULT_OPENLINEAGE_NAMESPACE == "sparkforge"
-    assert config.effective_table_properties[AUTO_COMPACT_PROPERTY] == "true"
-
-
-def test_auto_compaction_off_leaves_the_property_out() -> None:
-    assert AUTO_COMPACT_PROPERTY not in _config(auto_compaction=False).effective_table_properties
+    assert _config(compact_every=None).compact_every is None
 
 
 def test_cluster_by_is_kept_as_a_tuple_without_partitions() -> None:
@@ -49,11 +45,9 @@ def test_cluster_by_is_kept_as_a_tuple_without_partitions() -> None:
             "at most 4",
         ),
         ({"cluster_by": "pipeline_name", "partition_columns": ()}, "expected a tuple"),
-        ({"auto_compaction": "yes"}, "auto_compaction: expected True or False"),
-        (
-            {"auto_compaction": True, "table_properties": {AUTO_COMPACT_PROPERTY: "false"}},
-            "set auto_compaction only",
-        ),
+        ({"compact_every": 1}, "compact_every: expected an integer in 2..1000000"),
+        ({"compact_every": True}, "compact_every: expected an integer"),
+        ({"compact_every": 10.0}, "compact_every: expected an integer"),
         ({"retention": timedelta(hours=23)}, "at least 1 day"),
         ({"retention": 30}, "expected a timedelta"),
         ({"openlineage_namespace": " spaced "}, "openlineage_namespace"),
@@ -64,11 +58,6 @@ def test_invalid_options_are_named(options: dict[str, object], fragment: str) ->
     with pytest.raises(WriterConfigurationError) as caught:
         _config(**options)
     assert fragment in str(caught.value)
-
-
-def test_auto_compaction_given_the_same_way_twice_is_fine() -> None:
-    config = _config(auto_compaction=False, table_properties={AUTO_COMPACT_PROPERTY: "false"})
-    assert config.effective_table_properties[AUTO_COMPACT_PROPERTY] == "false"
 
 
 @pytest.mark.parametrize(
