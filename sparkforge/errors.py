@@ -494,7 +494,8 @@ class StepError(PipelineError):
 class ExportError(SparkForgeError, RuntimeError):
     """Exporting the run log, or sending its OpenLineage events, failed.
 
-    Codes: ``EXPORT_FAILED``, ``EXPORT_TARGET_EXISTS``, ``OPENLINEAGE_EMIT_FAILED``.
+    Codes: ``EXPORT_FAILED``, ``EXPORT_TARGET_EXISTS``, ``OPENLINEAGE_EMIT_FAILED``, and
+    ``OPTIONAL_DEPENDENCY_MISSING`` when the export needs a package that is not installed.
     """
 
 

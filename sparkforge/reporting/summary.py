@@ -155,11 +155,13 @@ class PipelineSummary(Result):
     steps: tuple[StepSummary, ...]
 
     def __str__(self) -> str:
-        lines = [
-            f"{self.pipeline_name}: runs from {_instant(self.first_run_at)} to "
-            f"{_instant(self.last_run_at)}",
-            _indent(_table([self], _PIPELINE_COLUMNS)),
-        ]
+        heading, *details = self._details()
+        return "\n".join((heading, _indent(_table([self], _PIPELINE_COLUMNS)), *details))
+
+    def _details(self) -> list[str]:
+        """Return the text lines of its runs' span, last failure, steps and failing rules."""
+        first, last = _instant(self.first_run_at), _instant(self.last_run_at)
+        lines = [f"{self.pipeline_name}: runs from {first} to {last}"]
         if self.last_failed_at is not None:
             message = self.last_error_message or "-"
             lines.append(f"  last failure {_instant(self.last_failed_at)}: {message}")
@@ -168,7 +170,7 @@ class PipelineSummary(Result):
         lines.extend(
             f"  {step.step} rule {rule}" for step in self.steps for rule in step.top_failing_rules
         )
-        return "\n".join(lines)
+        return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +215,7 @@ class LogSummary(Result):
             return "\n".join(lines)
         lines.append(f"runs from {_instant(self.first_run_at)} to {_instant(self.last_run_at)}")
         lines.append(_table(self.pipelines, _PIPELINE_COLUMNS))
-        lines.extend(str(pipeline) for pipeline in self.pipelines)
+        lines.extend(line for pipeline in self.pipelines for line in pipeline._details())
         return "\n".join(lines)
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from sparkforge.table_operations.table_ref import TableRef
 
-__all__ = ["OptimizeResult", "optimize", "retention_hours_of", "vacuum", "VacuumResult"]
+__all__ = ["optimize", "OptimizeResult", "retention_hours_of", "vacuum", "VacuumResult"]
 
 #: Delta's default of ``delta.deletedFileRetentionDuration`` (interval 1 week).
 DEFAULT_RETENTION_HOURS = 168.0

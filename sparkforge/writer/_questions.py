@@ -38,6 +38,7 @@ class LogQuestions(WriterState):
         pipeline_name: str | Sequence[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        top_rules: int = 5,
     ) -> LogSummary:
         """Summarise the log: per pipeline and per step, runs, failures, durations, rows.
 
@@ -65,7 +66,11 @@ class LogQuestions(WriterState):
         return self._answer(
             "summary",
             lambda: summarize(
-                self._read("summary"), pipeline_name=pipeline_name, since=since, until=until
+                self._read("summary"),
+                pipeline_name=pipeline_name,
+                since=since,
+                until=until,
+                top_rules=top_rules,
             ),
         )
 

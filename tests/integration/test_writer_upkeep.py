@@ -181,3 +181,28 @@ def test_optimize_and_restore_through_the_writer(spark: SparkSession, table_path
     writer.write_report(make_report(1))  # the writer still writes after a restore
     with pytest.raises(WriterValidationError, match="version"):
         writer.restore(-2)
+
+
+def test_compact_every_compacts_after_the_commit_that_reaches_a_multiple(
+    spark: SparkSession, table_path: str
+) -> None:
+    writer = LogWriter(spark, WriterConfig(table_path=table_path, compact_every=4))
+    results = [writer.write_report(make_report(1)) for _ in range(4)]
+
+    # Version 0 created the table; the commits of versions 1-3 leave it alone, version 4 compacts.
+    assert [r.table_version for r in results] == [1, 2, 3, 4]
+    assert [r.compacted is not None for r in results] == [False, False, False, True]
+    compacted = results[-1].compacted
+    assert compacted is not None
+    assert (compacted.files_before, compacted.files_after) == (4, 1)
+    assert [c.operation for c in writer.history(limit=2)] == ["OPTIMIZE", "WRITE"]
+    assert writer.read_logs().count() == 4
+    # The compaction is its own commit, after the write's: the write's version is its own.
+    assert writer.history(limit=2)[1].version == 4
+
+
+def test_compact_every_none_never_compacts(spark: SparkSession, table_path: str) -> None:
+    writer = LogWriter(spark, WriterConfig(table_path=table_path, compact_every=None))
+    results = [writer.write_report(make_report(1)) for _ in range(4)]
+    assert all(r.compacted is None for r in results)
+    assert "OPTIMIZE" not in {c.operation for c in writer.history()}
