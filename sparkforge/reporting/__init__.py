@@ -1,17 +1,68 @@
 """Everything that reads pipeline reports and the run log, and answers people.
 
-Today: :func:`format_report`, the text rendering of one run's report
-(:mod:`sparkforge.reporting.text`).
+- One run's report as text: :func:`format_report`.
+- The log's answers, each over any DataFrame with the log's columns (the table, a
+  time-travelled version, an export read back): :func:`summary` (per pipeline and step),
+  :func:`rule_failures` (one row per rule that rejected rows), :func:`trends` (a metric over
+  time, its slope and regressions) and :func:`detect_anomalies` (runs out of line with their
+  own history, and late pipelines). ``LogWriter`` has methods of the same names over its table.
+- The log for other tools: :func:`export` (Parquet, CSV, JSON, OpenLineage JSON lines),
+  :func:`openlineage_events` and :func:`emit_openlineage` (needs ``sparkforge[openlineage]``).
+
+Every answer is a frozen dataclass whose instants are UTC-aware, printable, with a JSON-safe
+``to_dict()``.
 
 Examples
 --------
->>> from sparkforge.reporting import format_report
->>> callable(format_report)
+>>> from sparkforge.reporting import detect_anomalies, summary, trends
+>>> callable(summary) and callable(trends) and callable(detect_anomalies)
 True
 """
 
 from __future__ import annotations
 
+from sparkforge.reporting.anomalies import (
+    Anomaly,
+    AnomalyReport,
+    SeriesCheck,
+    SkippedSeries,
+    detect_anomalies,
+)
+from sparkforge.reporting.export import ExportResult, export
+from sparkforge.reporting.openlineage import (
+    EmitResult,
+    OpenLineageClientLike,
+    emit_openlineage,
+    openlineage_events,
+)
+from sparkforge.reporting.rule_failures import RuleFailureSummary, rule_failures
+from sparkforge.reporting.summary import LogSummary, PipelineSummary, StepSummary
+from sparkforge.reporting.summary import summarize as summary
 from sparkforge.reporting.text import format_report, rows_read_from_sources
+from sparkforge.reporting.trends import TrendPoint, TrendReport, TrendSeries, trends
 
-__all__ = ["format_report", "rows_read_from_sources"]
+__all__ = [
+    "Anomaly",
+    "AnomalyReport",
+    "detect_anomalies",
+    "emit_openlineage",
+    "EmitResult",
+    "export",
+    "ExportResult",
+    "format_report",
+    "LogSummary",
+    "openlineage_events",
+    "OpenLineageClientLike",
+    "PipelineSummary",
+    "rows_read_from_sources",
+    "rule_failures",
+    "RuleFailureSummary",
+    "SeriesCheck",
+    "SkippedSeries",
+    "StepSummary",
+    "summary",
+    "TrendPoint",
+    "TrendReport",
+    "trends",
+    "TrendSeries",
+]

@@ -34,6 +34,16 @@ PUBLIC_MODULES = [
     "sparkforge.writer.migration",
     "sparkforge.writer.models",
     "sparkforge.writer.results",
+    "sparkforge.reporting.anomalies",
+    "sparkforge.reporting.export",
+    "sparkforge.reporting.openlineage",
+    "sparkforge.reporting.robust",
+    "sparkforge.reporting.rule_failures",
+    "sparkforge.reporting.summary",
+    "sparkforge.reporting.trends",
+    "sparkforge.table_operations.maintenance",
+    "sparkforge.table_operations.retention",
+    "sparkforge.table_operations.time_travel",
 ]
 
 
