@@ -14,6 +14,14 @@ The log is synthesized with Spark expressions (no Python rows): 100,000 runs of 
 On each table, the filtered query and the full scan compute the same aggregation (count and
 sum of ``duration_secs``), interleaved. A bare ``count()`` of a whole Delta table is answered
 from the log's statistics without reading data, so it is reported apart (``full_count``).
+
+Case ``layout_reads_1m`` (:func:`run_layout_reads`) asks which layout new log tables should
+get. A log grows by one small file per commit, so there the same 1,000,000 rows arrive as
+~2,000 small time-ordered files (one append, one task per file) into ``partitioned``,
+``unpartitioned`` and ``clustered`` (``CLUSTER BY (pipeline_name, run_started_at)``)
+tables; each is timed as appended (``raw``) and, through a byte-identical copy of its
+files, after ``OPTIMIZE`` (``optimized``), on three questions: one pipeline's last 4 weeks,
+one run by id, and the full-scan aggregation.
 """
 
 from __future__ import annotations

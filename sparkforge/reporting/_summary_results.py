@@ -193,7 +193,6 @@ class LogSummary(Result):
         return "\n".join(lines)
 
 
-
 def _instant(moment: datetime | None) -> str:
     return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 

@@ -85,9 +85,9 @@ def summarize(
     .. code-block:: python
 
         from datetime import datetime, timezone
-        from sparkforge.reporting.summary import summarize
+        from sparkforge.reporting import summary
 
-        result = summarize(spark.table("ops.pipeline_log"),
+        result = summary(spark.table("ops.pipeline_log"),
                          since=datetime(2026, 1, 1, tzinfo=timezone.utc))
         print(result)
     """

@@ -79,7 +79,6 @@ _COLUMNS = (
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-
 def _check_int(problems: ProblemCollector, name: str, value: object, maximum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
         problems.add(name, f"expected an integer from 1 to {maximum}, got {value!r}")

@@ -41,22 +41,25 @@ def _log_table(spark: SparkSession, table_path: str) -> ops.TableRef:
     return ops.TableRef.at_path(table_path)
 
 
-def _kept_rows(spark: SparkSession, table: ops.TableRef) -> list[tuple[object, ...]]:
-    frame = table.read(spark).where(~F.col("run_id").isin(sorted(DELETED)))
-    return sorted((tuple(row) for row in frame.collect()), key=repr)
+def _rows_by_run(spark: SparkSession, table: ops.TableRef) -> dict[str, list[str]]:
+    """Every row of the table, as text, by run (one job)."""
+    found: dict[str, list[str]] = {}
+    for row in table.read(spark).collect():
+        found.setdefault(row["run_id"], []).append(repr(row))
+    return {run_id: sorted(rows) for run_id, rows in found.items()}
 
 
 def test_prune_deletes_whole_runs_only_in_one_commit(spark: SparkSession, table_path: str) -> None:
     table = _log_table(spark, table_path)
-    kept_before = _kept_rows(spark, table)
+    before_prune = _rows_by_run(spark, table)
 
     result = ops.prune(spark, table, cutoff=CUTOFF)
 
     assert result == ops.PruneResult(cutoff=CUTOFF, runs=3, rows=7, version=1)
-    # The rest is untouched, row for row; the deleted runs are gone, whole.
-    assert _kept_rows(spark, table) == kept_before
-    remaining = {r["run_id"] for r in table.read(spark).select("run_id").distinct().collect()}
-    assert remaining == set(RUNS) - DELETED
+    # The deleted runs are gone, whole; the rest is untouched, row for row.
+    after_prune = _rows_by_run(spark, table)
+    assert set(after_prune) == set(RUNS) - DELETED
+    assert after_prune == {k: v for k, v in before_prune.items() if k not in DELETED}
     # Time travel still has them, every row.
     before = ops.read_as_of(spark, table, version=result.version - 1)
     deleted = (
