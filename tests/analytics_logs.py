@@ -136,7 +136,9 @@ def _base_row(run: _Run, run_id: str, status: str) -> dict[str, Any]:
     }
 
 
-def _run_rows(run: _Run, faults: dict[tuple[str, str, datetime], Fault], rng: random.Random):
+def _run_rows(
+    run: _Run, faults: dict[tuple[str, str, datetime], Fault], rng: random.Random
+) -> list[dict[str, Any]]:
     spec = run.spec
     run_id = str(uuid.UUID(int=rng.getrandbits(128)))
     if spec.run_failure_every and run.index % spec.run_failure_every == spec.run_failure_every - 1:
@@ -158,19 +160,28 @@ def _run_rows(run: _Run, faults: dict[tuple[str, str, datetime], Fault], rng: ra
         row.update(phase=step.phase, step=step.name, step_index=i)
         fault = faults.get((spec.name, step.name, run.start))
         if failing >= 0 and i > failing:
-            row.update(step_status="skipped", error_type="UpstreamFailed",
-                       error_message="an upstream step failed")
+            row.update(
+                step_status="skipped",
+                error_type="UpstreamFailed",
+                error_message="an upstream step failed",
+            )
             rows.append(row)
             continue
         duration = step.duration * (1 + rng.uniform(-_NOISE, _NOISE))
         if fault is not None and fault.kind == "duration":
             duration *= fault.factor
-        row.update(start_time=clock, end_time=clock + timedelta(seconds=duration),
-                   duration_secs=round(duration, 3))
+        row.update(
+            start_time=clock,
+            end_time=clock + timedelta(seconds=duration),
+            duration_secs=round(duration, 3),
+        )
         clock += timedelta(seconds=duration + 1)
         if i == failing:
-            row.update(step_status="failed", error_type="AnalysisException",
-                       error_message="column not found")
+            row.update(
+                step_status="failed",
+                error_type="AnalysisException",
+                error_message="column not found",
+            )
             rows.append(row)
             continue
         volume = step.volume * (step.weekend_factor if weekend else 1.0)
@@ -292,4 +303,6 @@ FAULTS: tuple[Fault, ...] = (
 
 def scenario(seed: int = 7) -> list[dict[str, Any]]:
     """Return the standard scenario's rows: 75 days up to :data:`AS_OF` (about 2,500 rows)."""
-    return generate(PIPELINES, begin=AS_OF - timedelta(days=75), end=AS_OF, faults=FAULTS, seed=seed)
+    return generate(
+        PIPELINES, begin=AS_OF - timedelta(days=75), end=AS_OF, faults=FAULTS, seed=seed
+    )

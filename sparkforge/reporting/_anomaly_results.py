@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import TYPE_CHECKING
 
 from sparkforge.reporting._result import Result
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
 __all__ = ["Anomaly", "AnomalyReport", "SeriesCheck", "SkippedSeries"]
 
@@ -30,7 +31,10 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
 
     def line(cells: Sequence[str]) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        ]
         return "  ".join(parts).rstrip()
 
     return [line(header), *(line(r) for r in rows)]
@@ -179,8 +183,19 @@ class AnomalyReport(Result):
             f"{len(self.skipped)} skipped"
         ]
         if self.anomalies:
-            header = ("started", "pipeline", "step", "metric", "value", "expected", "lower",
-                      "upper", "score", "direction", "seasonality")
+            header = (
+                "started",
+                "pipeline",
+                "step",
+                "metric",
+                "value",
+                "expected",
+                "lower",
+                "upper",
+                "score",
+                "direction",
+                "seasonality",
+            )
             rows = [
                 (
                     _instant(a.run_started_at),

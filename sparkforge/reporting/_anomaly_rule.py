@@ -73,7 +73,7 @@ COUNT_METRICS = frozenset(
 
 #: The smallest change that can be an anomaly, per metric, in its unit: one row, one second,
 #: one percentage point. The score's scale is never below ``FLOOR / sensitivity``.
-FLOOR: dict[str, float] = {metric: 1.0 for metric in STEP_METRICS}
+FLOOR: dict[str, float] = dict.fromkeys(STEP_METRICS, 1.0)
 
 #: "auto" seasonality compares this quantile of the absolute deviations (see
 #: :func:`seasonality_explains`).

@@ -281,9 +281,9 @@ def scored_series(log: DataFrame, plan: Plan) -> DataFrame:
             "expected",
             "lower",
             "upper",
-            F.when(
-                F.col("scale") > 0, (F.col("value") - F.col("expected")) / F.col("scale")
-            ).alias("score"),
+            F.when(F.col("scale") > 0, (F.col("value") - F.col("expected")) / F.col("scale")).alias(
+                "score"
+            ),
             "found",
             "is_anomaly",
             "is_summary",

@@ -10,27 +10,19 @@ aggregate computed in Spark; only the anomalies and one summary row per series a
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from sparkforge.errors import ProblemCollector
-from sparkforge.models import utc_now
+from sparkforge.reporting._anomaly_options import check_options, models
 from sparkforge.reporting._anomaly_results import (
     Anomaly,
     AnomalyReport,
     SeriesCheck,
     SkippedSeries,
 )
-from sparkforge.reporting._anomaly_rule import RUN_METRICS, STEP_METRICS
 from sparkforge.reporting._anomaly_series import MAX_WIDENING, Plan, scored_series
 from sparkforge.reporting._log_frame import (
-    argument_error,
-    check_instant,
     check_log_columns,
-    check_names,
     from_micros,
     window_filter,
 )
@@ -38,12 +30,14 @@ from sparkforge.reporting.freshness import freshness_rows
 from sparkforge.table_operations.failures import operation_failed
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pyspark.sql import DataFrame, Row
+
+    from sparkforge.reporting._anomaly_options import Options
 
 __all__ = ["Anomaly", "AnomalyReport", "SeriesCheck", "SkippedSeries", "detect_anomalies"]
 
-_SEASONALITIES = (None, "auto", "day_of_week", "hour_of_day")
-_DIRECTIONS = ("both", "spike", "drop")
 _BASE_COLUMNS = (
     "pipeline_name",
     "run_id",
@@ -59,94 +53,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DAY_US = 86_400_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class _Options:
-    pipelines: tuple[str, ...]
-    metrics: tuple[str, ...]
-    as_of: datetime
-    detection_days: int
-    training_days: int
-    sensitivity: float
-    seasonality: str | None
-    min_training_runs: int
-    min_relative_change: float
-    direction: str
-    freshness: bool
-
-
-def _int(problems: ProblemCollector, name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        problems.add(name, f"expected an int >= {minimum}, got {value!r}")
-        return minimum
-    return value
-
-
-def _number(problems: ProblemCollector, name: str, value: object, *, positive: bool) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    number = float(value) if ok else math.nan  # type: ignore[arg-type]
-    if not math.isfinite(number) or number < 0 or (positive and number == 0):
-        problems.add(name, f"expected a finite number {'> 0' if positive else '>= 0'}, "
-                     f"got {value!r}")
-        return 1.0
-    return number
-
-
-def _metrics(problems: ProblemCollector, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
-        problems.add("metrics", f"expected a non-empty sequence of metric names, got {value!r}")
-        return ()
-    names = tuple(value)
-    unknown = [n for n in names if n not in STEP_METRICS]
-    if unknown:
-        problems.add("metrics", f"unknown metric(s) {unknown!r}; allowed: {', '.join(STEP_METRICS)}")
-    if len(set(map(repr, names))) != len(names):
-        problems.add("metrics", f"expected each metric once, got {list(names)!r}")
-    return names
-
-
-def _check(**kw: object) -> _Options:
-    problems = ProblemCollector()
-    pipelines = check_names(problems, "pipeline_name", kw["pipeline_name"])
-    metrics = _metrics(problems, kw["metrics"])
-    as_of = check_instant(problems, "as_of", kw["as_of"]) if kw["as_of"] is not None else utc_now()
-    detection_days = _int(problems, "detection_days", kw["detection_days"], 1)
-    training_days = _int(problems, "training_days", kw["training_days"], 1)
-    sensitivity = _number(problems, "sensitivity", kw["sensitivity"], positive=True)
-    seasonality = kw["seasonality"]
-    if seasonality not in _SEASONALITIES:
-        problems.add("seasonality", f"expected one of {_SEASONALITIES!r}, got {seasonality!r}")
-    min_runs = _int(problems, "min_training_runs", kw["min_training_runs"], 2)
-    relative = _number(problems, "min_relative_change", kw["min_relative_change"], positive=False)
-    direction = kw["direction"]
-    if direction not in _DIRECTIONS:
-        problems.add("direction", f"expected one of {_DIRECTIONS!r}, got {direction!r}")
-    if not isinstance(kw["freshness"], bool):
-        problems.add("freshness", f"expected a bool, got {kw['freshness']!r}")
-    if problems or as_of is None:
-        raise argument_error("anomaly detection arguments", problems)
-    return _Options(
-        pipelines=pipelines,
-        metrics=metrics,
-        as_of=as_of,
-        detection_days=detection_days,
-        training_days=training_days,
-        sensitivity=sensitivity,
-        seasonality=seasonality,  # type: ignore[arg-type]
-        min_training_runs=min_runs,
-        min_relative_change=relative,
-        direction=str(direction),
-        freshness=bool(kw["freshness"]),
-    )
-
-
 def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
-def _models(seasonality: str | None) -> tuple[str, ...]:
-    if seasonality == "auto":
-        return ("none", "day_of_week", "hour_of_day")
-    return ("none",) if seasonality is None else ("none", seasonality)
 
 
 def detect_anomalies(
@@ -249,7 +157,7 @@ def detect_anomalies(
                                   as_of=datetime(2026, 3, 5, 6, tzinfo=timezone.utc))
         print(report)
     """
-    opts = _check(
+    opts = check_options(
         metrics=metrics,
         pipeline_name=pipeline_name,
         as_of=as_of,
@@ -269,7 +177,7 @@ def detect_anomalies(
         metrics=opts.metrics,
         detection_start_us=as_of_us - opts.detection_days * _DAY_US,
         training_us=opts.training_days * _DAY_US,
-        models=_models(opts.seasonality),
+        models=models(opts.seasonality),
         auto=opts.seasonality == "auto",
         sensitivity=opts.sensitivity,
         min_relative_change=opts.min_relative_change,
@@ -307,7 +215,7 @@ def _seasonality(model: str | None) -> str | None:
     return None if model in (None, "none") else model
 
 
-def _report(opts: _Options, rows: list[Row], read_days: int) -> AnomalyReport:
+def _report(opts: Options, rows: list[Row], read_days: int) -> AnomalyReport:
     anomalies: list[Anomaly] = []
     series: list[SeriesCheck] = []
     skipped: list[SkippedSeries] = []
@@ -394,7 +302,7 @@ def _anomaly(row: Row) -> Anomaly:
 def _freshness(
     row: Row,
     read_days: int,
-    opts: _Options,
+    opts: Options,
     anomalies: list[Anomaly],
     series: list[SeriesCheck],
     skipped: list[SkippedSeries],

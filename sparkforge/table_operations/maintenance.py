@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ __all__ = ["optimize", "OptimizeResult", "retention_hours_of", "vacuum", "Vacuum
 
 #: Delta's default of ``delta.deletedFileRetentionDuration`` (interval 1 week).
 DEFAULT_RETENTION_HOURS = 168.0
+_UNIX_EPOCH_DATE = date(1970, 1, 1)
 _CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
 _DELTA_REFUSED_RETENTION = re.compile(r"such a low retention period")
 _HOURS_PER_UNIT = {
@@ -186,7 +188,11 @@ def _check_zorder(
 
 
 def optimize(
-    spark: SparkSession, table: TableRef, *, zorder_by: Sequence[str] = ()
+    spark: SparkSession,
+    table: TableRef,
+    *,
+    zorder_by: Sequence[str] = (),
+    partitions_from: tuple[str, date] | None = None,
 ) -> OptimizeResult:
     """Compact the table's small files (``OPTIMIZE``): Z-ordered, or clustered when clustered.
 
@@ -202,6 +208,11 @@ def optimize(
         The table.
     zorder_by
         Columns to Z-order the files by (none: plain compaction, bin-packing).
+    partitions_from
+        ``(column, day)``: compact only the partitions whose date partition ``column`` is
+        ``day`` or later (``OPTIMIZE ... WHERE column >= day``), e.g. the days a write
+        touched. Ignored when ``column`` is not a partition column of the table (a
+        clustered table: its OPTIMIZE is incremental anyway), which is then compacted whole.
 
     Returns
     -------
@@ -232,6 +243,15 @@ def optimize(
         problems.add("zorder_by", f"expected a list or tuple of column names, got {given!r}")
     elif not all(isinstance(c, str) for c in given):
         problems.add("zorder_by", f"expected column names (strings), got {given!r}")
+    bound: object = partitions_from
+    if bound is not None and not (
+        isinstance(bound, tuple)
+        and len(bound) == 2
+        and isinstance(bound[0], str)
+        and isinstance(bound[1], date)
+        and not isinstance(bound[1], datetime)
+    ):
+        problems.add("partitions_from", f"expected None or (column, date), got {bound!r}")
     if problems:
         raise _argument_error("optimize arguments", problems)
     columns = tuple(zorder_by)
@@ -241,6 +261,10 @@ def optimize(
         _check_zorder(spark, table, columns, before.clustering_columns)
     latest = latest_entry(spark, table)
     statement = f"OPTIMIZE {table.sql_name}"
+    if partitions_from is not None and partitions_from[0] in before.partition_columns:
+        column = quote_identifier(partitions_from[0], kind="column")
+        day = (partitions_from[1] - _UNIX_EPOCH_DATE).days
+        statement += f" WHERE {column} >= DATE_FROM_UNIX_DATE({int(day)})"
     if quoted:
         statement += f" ZORDER BY ({', '.join(quoted)})"
     try:

@@ -1,6 +1,7 @@
 """Time travel: reading a table as of an earlier version or instant, and restoring one.
 
-Everything here is SQL (``SELECT ... VERSION AS OF``, ``RESTORE``), never ``DeltaTable``, so
+Everything here is SQL (``RESTORE``) or DataFrame reads (``versionAsOf`` / ``timestampAsOf``
+reader options), never ``DeltaTable``, so
 it runs on Spark Connect sessions without Delta's Connect plugin too. A version or instant
 Delta cannot serve is refused by the call itself as ``TABLE_VERSION_UNAVAILABLE``.
 """
@@ -224,14 +225,20 @@ def read_as_of(
         raise argument_error("time travel arguments", problems)
     if instant is not None:
         micros = unix_micros(instant)
-        clause, point = f"TIMESTAMP AS OF TIMESTAMP_MICROS({micros})", instant.isoformat()
+        # An explicit zone, so Delta reads the instant whatever the session time zone is.
+        option = ("timestampAsOf", instant.strftime("%Y-%m-%d %H:%M:%S.%f") + "Z")
+        point = instant.isoformat()
         is_newer: Callable[[HistoryEntry], bool] = lambda e: unix_micros(e.timestamp) > micros  # noqa: E731
     else:
         number = int(version or 0)
-        clause, point = f"VERSION AS OF {number}", f"version {number}"
+        option, point = ("versionAsOf", str(number)), f"version {number}"
         is_newer = lambda e: e.version > number  # noqa: E731
     try:
-        frame = spark.sql(f"SELECT * FROM {table.sql_name} {clause}")
+        reader = spark.read.option(*option)
+        if table.path is not None:
+            frame = reader.format("delta").load(table.path)
+        else:
+            frame = reader.table(table.quoted)
         _ = frame.schema  # resolves the read now, on Spark Connect too
     except Exception as exc:
         refused = time_travel_error(table, point, exc)

@@ -1,7 +1,7 @@
-"""detect_anomalies on a real Delta log: every injected fault found, nothing else flagged.
+"""detect_anomalies on a real Spark log: every injected fault found, nothing else flagged.
 
-The log is tests/analytics_logs.scenario(): 75 days of four pipelines (the hourly one 40) (daily with weekday/
-weekend volumes, daily with failed and skipped steps and run-level failures, hourly with
+The log is tests/analytics_logs.scenario(): 75 days of four pipelines (daily with weekday/
+weekend volumes, daily with failed and skipped steps and run-level failures, hourly (40 days) with
 night/day volumes that stops 8 h before AS_OF, and a new one with too little history), one
 x20 spike inside training and spikes and drops of every default metric in the detection
 window. The session's time zone is Asia/Kolkata: buckets and instants must still be UTC.
@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from sparkforge.reporting._anomaly_rule import bucket, score_value
-from sparkforge.reporting.anomalies import AnomalyReport, detect_anomalies
+from sparkforge.reporting.anomalies import detect_anomalies
 from sparkforge.writer.models import LOG_SCHEMA
 from tests.analytics_logs import AS_OF, scenario
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from pyspark.sql import DataFrame, SparkSession
+
+    from sparkforge.reporting.anomalies import AnomalyReport
 
 UTC = timezone.utc
 DETECTION_DAYS = 5
@@ -70,12 +74,11 @@ def rows() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def log(
-    spark: SparkSession, rows: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
-) -> DataFrame:
-    path = str(tmp_path_factory.mktemp("anomaly_log") / "log")
-    spark.createDataFrame(rows, LOG_SCHEMA).write.format("delta").save(path)
-    return spark.read.format("delta").load(path)
+def log(spark: SparkSession, rows: list[dict[str, Any]]) -> Iterator[DataFrame]:
+    # Cached once for the module: each detection below is then one Spark job over memory.
+    frame = spark.createDataFrame(rows, LOG_SCHEMA).cache()
+    yield frame
+    frame.unpersist()
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +90,9 @@ def _us(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
 
 
-def _points(rows: list[dict[str, Any]]) -> dict[tuple[str, str | None, str], list[tuple[datetime, float]]]:
+def _points(
+    rows: list[dict[str, Any]],
+) -> dict[tuple[str, str | None, str], list[tuple[datetime, float]]]:
     """Every series' points, computed in plain Python from the generated rows."""
     series: dict[tuple[str, str | None, str], list[tuple[datetime, float]]] = {}
     runs: dict[str, dict[str, Any]] = {}
@@ -116,8 +121,7 @@ def _points(rows: list[dict[str, Any]]) -> dict[tuple[str, str | None, str], lis
 
 def test_every_fault_is_found_and_nothing_else(report: AnomalyReport) -> None:
     found = {
-        (a.pipeline_name, a.step, a.metric, a.direction, a.run_started_at)
-        for a in report.anomalies
+        (a.pipeline_name, a.step, a.metric, a.direction, a.run_started_at) for a in report.anomalies
     }
     assert found == EXPECTED
     assert len(report.anomalies) == len(EXPECTED)
@@ -137,18 +141,21 @@ def test_instants_are_utc_and_the_runs_are_the_faulty_ones(
 
 def test_spike_after_a_training_spike_keeps_a_normal_expectation(report: AnomalyReport) -> None:
     (spike,) = [
-        a for a in report.anomalies
+        a
+        for a in report.anomalies
         if a.step == "orders_clean" and a.metric == "rows_written" and a.direction == "spike"
     ]
     assert spike.seasonality == "day_of_week"
     assert 9_500 <= spike.expected <= 10_100  # a weekday (9,800 valid rows), not the x20
     assert spike.value > 4 * spike.expected
     (drop,) = [
-        a for a in report.anomalies
+        a
+        for a in report.anomalies
         if a.step == "orders_clean" and a.metric == "rows_written" and a.direction == "drop"
     ]
     assert drop.run_started_at.weekday() == 2  # Wednesday: 3,000 is a weekend's volume
-    assert 9_500 <= drop.expected <= 10_100 and drop.value < 3_100
+    assert 9_500 <= drop.expected <= 10_100
+    assert drop.value < 3_100
 
 
 def test_seasonal_series_widen_their_training_window(report: AnomalyReport) -> None:
@@ -156,12 +163,16 @@ def test_seasonal_series_widen_their_training_window(report: AnomalyReport) -> N
     orders = checks[("orders", "orders_clean", "rows_written")]
     # 4 Mondays in 28 days < 7: the window doubled to 56 days, 8 per weekday
     assert (orders.seasonality, orders.training_days, orders.training_points) == (
-        "day_of_week", 56, 56,
+        "day_of_week",
+        56,
+        56,
     )
     assert orders.detection_points == 4  # Sunday to Wednesday; Thursday has not run
     events = checks[("events", "events_clean", "rows_written")]
     assert (events.seasonality, events.training_days, events.training_points) == (
-        "hour_of_day", 28, 672,
+        "hour_of_day",
+        28,
+        672,
     )
     assert checks[("events", "events_clean", "duration_secs")].seasonality is None
     assert checks[("customers", "customers_dim", "rows_written")].seasonality is None
@@ -180,13 +191,18 @@ def test_spark_scores_equal_the_pure_rule(
         since = DETECTION_START - timedelta(days=check.training_days)
         target = bucket(check.seasonality, _us(anomaly.run_started_at))
         training = [
-            v for t, v in points[key]
+            v
+            for t, v in points[key]
             if since < t <= DETECTION_START and bucket(check.seasonality, _us(t)) == target
         ]
         (value,) = [v for t, v in points[key] if t == anomaly.run_started_at]
         pure = score_value(value, training, metric=anomaly.metric)
         assert (anomaly.value, anomaly.expected, anomaly.lower, anomaly.upper, anomaly.score) == (
-            value, pure.expected, pure.lower, pure.upper, pure.score,
+            value,
+            pure.expected,
+            pure.lower,
+            pure.upper,
+            pure.score,
         )
         assert pure.direction == anomaly.direction
 
@@ -223,8 +239,14 @@ def test_late_pipeline_figures(report: AnomalyReport) -> None:
 
 def test_without_seasonality_weekends_look_like_drops(log: DataFrame) -> None:
     result = detect_anomalies(
-        log, as_of=AS_OF, detection_days=DETECTION_DAYS, pipeline_name="orders",
-        seasonality=None, direction="drop", freshness=False, metrics=("rows_written",),
+        log,
+        as_of=AS_OF,
+        detection_days=DETECTION_DAYS,
+        pipeline_name="orders",
+        seasonality=None,
+        direction="drop",
+        freshness=False,
+        metrics=("rows_written",),
     )
     found = {(a.step, a.run_started_at) for a in result.anomalies}
     assert {a.direction for a in result.anomalies} == {"drop"}
@@ -234,3 +256,38 @@ def test_without_seasonality_weekends_look_like_drops(log: DataFrame) -> None:
     assert ("orders_clean", _at(9, 2)) not in found  # the spike: direction="drop"
     assert {s.seasonality for s in result.series} == {None}
     assert {s.training_days for s in result.series} == {28}
+
+
+def test_spark_buckets_and_scale_equal_the_pure_rule(spark: SparkSession) -> None:
+    from pyspark.sql import functions as F
+
+    from sparkforge.reporting._anomaly_rule import scale
+    from sparkforge.reporting._anomaly_series import bucket_column, scale_column
+
+    # around UTC midnight and Kolkata midnight (18:30 UTC), where a zone leak would show
+    instants = [_at(8, 23, 59), _at(9, 0, 0), _at(9, 18, 29), _at(9, 18, 31), _at(14, 5, 5)]
+    cases = [
+        (_us(t), s, e, m)
+        for t in instants
+        for s, e, m in (
+            (0.0, 9_800.0, "rows_written"),
+            (7.5, 60.0, "validation_rate"),
+            (0.0, 0.0, "invalid_rows"),
+        )
+    ]
+    frame = spark.createDataFrame(cases, "t_us long, spread double, expected double, metric string")
+    got = frame.select(
+        bucket_column("day_of_week", F.col("t_us")).alias("dow"),
+        bucket_column("hour_of_day", F.col("t_us")).alias("hour"),
+        scale_column(
+            F.col("spread"), F.col("expected"), F.col("metric"), sensitivity=3.0, relative=0.1
+        ).alias("scale"),
+    ).collect()
+    assert [(r["dow"], r["hour"], r["scale"]) for r in got] == [
+        (
+            bucket("day_of_week", t),
+            bucket("hour_of_day", t),
+            scale(s, e, metric=m, sensitivity=3.0, min_relative_change=0.1),
+        )
+        for t, s, e, m in cases
+    ]

@@ -70,8 +70,9 @@ def test_exact_values_on_a_fixed_set() -> None:
     training = [100.0, 104.0, 96.0, 102.0, 98.0, 101.0, 99.0]
     assert median(training) == 100.0
     assert mad(training) == 2.0  # deviations 0 4 4 2 2 1 1 -> median 2
-    s = score_value(130.0, training, metric="rows_written", sensitivity=3.0,
-                    min_relative_change=0.01)
+    s = score_value(
+        130.0, training, metric="rows_written", sensitivity=3.0, min_relative_change=0.01
+    )
     assert s.expected == 100.0
     assert s.spread == 2.0 * MAD_SCALE
     assert s.scale == 2.0 * MAD_SCALE
@@ -97,14 +98,21 @@ def test_exact_values_on_a_fixed_set() -> None:
 def test_an_outlier_beyond_sensitivity_scales_is_flagged(
     training: list[float], sensitivity: float, relative: float, extra: float, up: bool
 ) -> None:
-    base = score_value(0.0, training, metric="rows_written", sensitivity=sensitivity,
-                       min_relative_change=relative)
+    base = score_value(
+        0.0, training, metric="rows_written", sensitivity=sensitivity, min_relative_change=relative
+    )
     k = sensitivity + extra
     value = base.expected + (k if up else -k) * base.scale
-    scored = score_value(value, training, metric="rows_written", sensitivity=sensitivity,
-                         min_relative_change=relative)
+    scored = score_value(
+        value,
+        training,
+        metric="rows_written",
+        sensitivity=sensitivity,
+        min_relative_change=relative,
+    )
     assert scored.direction == ("spike" if up else "drop")
-    assert scored.score is not None and abs(scored.score) == pytest.approx(k)
+    assert scored.score is not None
+    assert abs(scored.score) == pytest.approx(k)
 
 
 @FAST
@@ -114,8 +122,13 @@ def test_a_value_within_the_spread_is_never_an_anomaly(
 ) -> None:
     spread = MAD_SCALE * mad(training)
     value = median(training) + fraction * spread
-    scored = score_value(value, training, metric="duration_secs", sensitivity=sensitivity,
-                         min_relative_change=relative)
+    scored = score_value(
+        value,
+        training,
+        metric="duration_secs",
+        sensitivity=sensitivity,
+        min_relative_change=relative,
+    )
     assert scored.direction is None
     assert scored.lower <= value <= scored.upper
 
@@ -132,11 +145,27 @@ def test_a_constant_series_alerts_only_past_the_relative_change(
 ) -> None:
     training = [level] * 10
     small = level * (1 + within * relative)
-    assert score_value(small, training, metric="rows_written", sensitivity=sensitivity,
-                       min_relative_change=relative).direction is None
+    assert (
+        score_value(
+            small,
+            training,
+            metric="rows_written",
+            sensitivity=sensitivity,
+            min_relative_change=relative,
+        ).direction
+        is None
+    )
     big = level * (1 + 1.01 * relative) + 1.0
-    assert score_value(big, training, metric="rows_written", sensitivity=sensitivity,
-                       min_relative_change=relative).direction == "spike"
+    assert (
+        score_value(
+            big,
+            training,
+            metric="rows_written",
+            sensitivity=sensitivity,
+            min_relative_change=relative,
+        ).direction
+        == "spike"
+    )
 
 
 @FAST
@@ -159,8 +188,9 @@ def test_classify_honours_direction() -> None:
 
 
 def test_scale_floors_per_unit() -> None:
-    assert scale(0.0, 0.0, metric="validation_rate", sensitivity=2.0,
-                 min_relative_change=0.1) == 0.5
+    assert (
+        scale(0.0, 0.0, metric="validation_rate", sensitivity=2.0, min_relative_change=0.1) == 0.5
+    )
 
 
 # --- seasonality and freshness -----------------------------------------------------------
@@ -209,7 +239,7 @@ def test_every_bad_argument_is_reported_at_once_before_spark() -> None:
             pipeline_name=3,  # type: ignore[arg-type]
             as_of=datetime(2026, 3, 1),
             detection_days=0,
-            training_days=True,  # type: ignore[arg-type]
+            training_days=True,
             sensitivity=float("nan"),
             seasonality="weekly",
             min_training_runs=1,
@@ -221,8 +251,17 @@ def test_every_bad_argument_is_reported_at_once_before_spark() -> None:
     assert error.code == "ANALYSIS_ARGUMENT_INVALID"
     paths = [p.path for p in error.problems]
     assert paths == [
-        "pipeline_name", "metrics", "metrics", "as_of", "detection_days", "training_days",
-        "sensitivity", "seasonality", "min_training_runs", "min_relative_change", "direction",
+        "pipeline_name",
+        "metrics",
+        "metrics",
+        "as_of",
+        "detection_days",
+        "training_days",
+        "sensitivity",
+        "seasonality",
+        "min_training_runs",
+        "min_relative_change",
+        "direction",
         "freshness",
     ]
 
@@ -245,22 +284,60 @@ def test_good_arguments_then_check_the_log() -> None:
 
 def test_report_renders_and_is_json_safe() -> None:
     at = datetime(2026, 3, 9, 2, tzinfo=UTC)
-    anomaly = Anomaly("metric", "orders", "orders_clean", "r1", at, "rows_written", 48_000.0,
-                      9_800.0, 8_820.0, 10_780.0, 116.0, "spike", "day_of_week")
-    late = Anomaly("freshness", "events", None, "r2", at, "freshness", 32_100.0, 3_600.0, 0.0,
-                   7_200.0, None, "late", None)
+    anomaly = Anomaly(
+        "metric",
+        "orders",
+        "orders_clean",
+        "r1",
+        at,
+        "rows_written",
+        48_000.0,
+        9_800.0,
+        8_820.0,
+        10_780.0,
+        116.0,
+        "spike",
+        "day_of_week",
+    )
+    late = Anomaly(
+        "freshness",
+        "events",
+        None,
+        "r2",
+        at,
+        "freshness",
+        32_100.0,
+        3_600.0,
+        0.0,
+        7_200.0,
+        None,
+        "late",
+        None,
+    )
     report = AnomalyReport(
-        as_of=at, pipeline_name=(), metrics=("rows_written",), detection_days=2,
-        training_days=28, sensitivity=3.0, seasonality="auto", min_training_runs=7,
-        min_relative_change=0.1, direction="both", freshness=True,
-        anomalies=(anomaly, late), checked_points=5, checked_series=2,
+        as_of=at,
+        pipeline_name=(),
+        metrics=("rows_written",),
+        detection_days=2,
+        training_days=28,
+        sensitivity=3.0,
+        seasonality="auto",
+        min_training_runs=7,
+        min_relative_change=0.1,
+        direction="both",
+        freshness=True,
+        anomalies=(anomaly, late),
+        checked_points=5,
+        checked_series=2,
         series=(SeriesCheck("orders", "orders_clean", "rows_written", "day_of_week", 56, 56, 4),),
         skipped=(SkippedSeries("tiny", None, "rows_written", "2 training point(s)", 2),),
     )
     text = str(report)
     assert "2 found in 5 point(s) of 2 series, 1 skipped" in text
     assert "2026-03-09 02:00:00 UTC  orders    orders_clean" in text
-    assert "48,000" in text and "+116.0" in text and "late" in text
+    assert "48,000" in text
+    assert "+116.0" in text
+    assert "late" in text
     assert "tiny/(run) rows_written: 2 training point(s)" in text
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     assert data["anomalies"][0]["run_started_at"] == "2026-03-09T02:00:00+00:00"
