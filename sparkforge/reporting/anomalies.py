@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from sparkforge.reporting._anomaly_options import Options
 
-__all__ = ["Anomaly", "AnomalyReport", "SeriesCheck", "SkippedSeries", "detect_anomalies"]
+__all__ = ["Anomaly", "AnomalyReport", "detect_anomalies", "SeriesCheck", "SkippedSeries"]
 
 _BASE_COLUMNS = (
     "pipeline_name",

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
     from pyspark.sql import Column, DataFrame
 
-__all__ = ["EXPORT_FORMATS", "EXPORT_MODES", "ExportResult", "export"]
+__all__ = ["export", "EXPORT_FORMATS", "EXPORT_MODES", "ExportResult"]
 
 #: The formats :func:`export` writes.
 EXPORT_FORMATS: tuple[str, ...] = ("parquet", "csv", "json", "openlineage")

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from sparkforge.reporting._openlineage_events import RunRecord
 
-__all__ = ["EmitResult", "OpenLineageClientLike", "emit_openlineage", "openlineage_events"]
+__all__ = ["emit_openlineage", "EmitResult", "openlineage_events", "OpenLineageClientLike"]
 
 _COLUMNS = (
     "run_id",

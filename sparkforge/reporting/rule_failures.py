@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from pyspark.sql import DataFrame
 
-__all__ = ["RULE_FAILURE_COLUMNS", "RuleFailureSummary", "rule_failures"]
+__all__ = ["RULE_FAILURE_COLUMNS", "rule_failures", "RuleFailureSummary"]
 
 #: The columns of :func:`rule_failures`, in order.
 RULE_FAILURE_COLUMNS: tuple[str, ...] = (

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     from pyspark.sql import Column, DataFrame, Row
 
-__all__ = ["BUCKETS", "METRICS", "TrendPoint", "TrendReport", "TrendSeries", "trends"]
+__all__ = ["BUCKETS", "METRICS", "TrendPoint", "TrendReport", "trends", "TrendSeries"]
 
 #: The metrics :func:`trends` follows: the log column of each (``duration_secs`` of a step).
 METRICS: tuple[str, ...] = (

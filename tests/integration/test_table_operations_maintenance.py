@@ -14,7 +14,6 @@ from sparkforge import table_operations as ops
 from sparkforge.errors import ConfigurationError, TableOperationError, ValidationError
 
 if TYPE_CHECKING:
-
     from pyspark.sql import SparkSession
 
 _CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
