@@ -159,4 +159,5 @@ def test_demo_main_twice_keeps_both_runs_in_the_log(tmp_path: Path) -> None:
     assert len(set(run_ids.to_pylist())) == 4  # two runs per demo, two demos
     for output in outputs:
         assert output.count("logged run ") == 2
-        assert "Runs in the log" in output
+        assert "Run log summary" in output
+        assert "Anomalies as of" in output
