@@ -243,15 +243,21 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
                 f"aging: {k}/{last} commits in {time.perf_counter() - started:.0f}s, files "
                 + ", ".join(f"{n} {files[n].get(k, '-')}" for n in names)
             )
-    versions = {
-        name: int(bench.spark.sql(f"DESCRIBE HISTORY {w.table.fqn} LIMIT 1").collect()[0][0])
-        for name, w in writers.items()
-    }
+    versions: dict[str, int] = {}
+    operations: dict[str, dict[str, int]] = {}
+    for name, writer in writers.items():
+        history = bench.spark.sql(f"DESCRIBE HISTORY {writer.table.fqn}")
+        versions[name] = int(history.agg({"version": "max"}).collect()[0][0])
+        operations[name] = {
+            str(row["operation"]): int(row["count"])
+            for row in history.groupBy("operation").count().collect()
+        }
     return {
         **aging_figures(seconds, files, ages),
         "ages": list(ages),
         "repetitions": 2 * _WINDOW + 1,
         "table_versions_at_end": versions,
+        "operations": operations,
         "auto_compaction_set_via": set_via,
         "fill_seconds": {name: round(value, 1) for name, value in fill_seconds.items()},
         "build_seconds": round(time.perf_counter() - started, 1),

@@ -16,6 +16,7 @@ from sparkforge.errors import ProblemCollector, TableOperationError
 from sparkforge.reporting._result import Result
 from sparkforge.table_operations.detail import (
     commit_after,
+    history_entries,
     latest_entry,
     newer_entries,
     render_lines,
@@ -164,6 +165,41 @@ def _check_files_kept(
         raise error from exc
 
 
+def _version_at(spark: SparkSession, table: TableRef, micros: int, point: str) -> int:
+    """Return the version of the newest commit at or before ``micros``, from the history.
+
+    For catalog tables Delta 4.0.1 reads a ``timestampAsOf`` (or ``TIMESTAMP AS OF``) shifted
+    by the session time zone's offset, so their instants are resolved here, by the same
+    commit times ``DESCRIBE HISTORY`` reports, and read by version.
+    """
+    entries: tuple[HistoryEntry, ...] = ()
+    reason = "the table has no commit"
+    for window in (10, 100, 1000, None):
+        entries = history_entries(spark, table, limit=window)
+        if not entries:
+            break
+        if unix_micros(entries[0].timestamp) < micros:
+            latest = entries[0]
+            reason = (
+                f"it is after the latest version, version {latest.version} committed at "
+                f"{latest.timestamp.isoformat()}"
+            )
+            break
+        found = next((e for e in entries if unix_micros(e.timestamp) <= micros), None)
+        if found is not None:
+            return found.version
+        oldest = entries[-1]
+        reason = (
+            f"it is before the earliest version available, version {oldest.version} "
+            f"committed at {oldest.timestamp.isoformat()}"
+        )
+        if window is None or len(entries) < window:
+            break
+    raise TableOperationError(
+        "TABLE_VERSION_UNAVAILABLE", {"table": str(table), "point": point, "reason": reason}
+    )
+
+
 def read_as_of(
     spark: SparkSession,
     table: TableRef,
@@ -226,13 +262,16 @@ def read_as_of(
     if instant is not None:
         micros = unix_micros(instant)
         # An explicit zone, so Delta reads the instant whatever the session time zone is.
-        option = ("timestampAsOf", instant.strftime("%Y-%m-%d %H:%M:%S.%f") + "Z")
+        text = instant.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        option = ("timestampAsOf", text + "Z")
         point = instant.isoformat()
         is_newer: Callable[[HistoryEntry], bool] = lambda e: unix_micros(e.timestamp) > micros  # noqa: E731
     else:
         number = int(version or 0)
         option, point = ("versionAsOf", str(number)), f"version {number}"
         is_newer = lambda e: e.version > number  # noqa: E731
+    if instant is not None and table.path is None:
+        option = ("versionAsOf", str(_version_at(spark, table, micros, point)))
     try:
         reader = spark.read.option(*option)
         if table.path is not None:

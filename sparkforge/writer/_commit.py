@@ -397,9 +397,9 @@ class CommitEngine:
             return set()
         ids = [run.run_id for run in runs]
         condition: Column = F.col("run_id").isin(ids)
-        if "run_date" in self._config.partition_columns:
-            dates = sorted({str(run.rows[0]["run_date"]) for run in runs if run.rows})
-            condition = condition & F.col("run_date").isin(dates)
+        # A run's rows share its run_date: the bound prunes partitions or skips files by stats.
+        dates = sorted({str(run.rows[0]["run_date"]) for run in runs if run.rows})
+        condition = condition & F.col("run_date").isin(dates)
         try:
             found = self._table.read(self._spark).where(condition).select("run_id").distinct()
             return {row["run_id"] for row in found.collect()}

@@ -78,7 +78,10 @@ def log_table_problems(table: str, actual: StructType) -> WriterTableError | Non
 
 
 def option_mismatches(
-    config: WriterConfig, partition_columns: Sequence[str], properties: Mapping[str, str]
+    config: WriterConfig,
+    partition_columns: Sequence[str],
+    properties: Mapping[str, str],
+    clustering_columns: Sequence[str] = (),
 ) -> list[str]:
     """Say which of the writer's table options an existing table does not have.
 
@@ -94,6 +97,11 @@ def option_mismatches(
         found.append(
             f"partition_columns: the writer asks for {list(config.partition_columns)}, "
             f"the table has {list(partition_columns)}"
+        )
+    if list(config.cluster_by) != list(clustering_columns):
+        found.append(
+            f"cluster_by: the writer asks for {list(config.cluster_by)}, "
+            f"the table has {list(clustering_columns)}"
         )
     for key, wanted in config.effective_table_properties.items():
         have = properties.get(key)
@@ -136,6 +144,7 @@ class LogTable:
                     self._table,
                     LOG_SCHEMA,
                     partition_by=config.partition_columns,
+                    cluster_by=config.cluster_by,
                     properties=config.effective_table_properties,
                     comment=TABLE_COMMENT,
                     max_attempts=config.max_commit_attempts,
@@ -153,7 +162,7 @@ class LogTable:
         if report_options:
             detail = ops.describe_table(self._spark, self._table)
             for mismatch in option_mismatches(
-                self._config, detail.partition_columns, detail.properties
+                self._config, detail.partition_columns, detail.properties, detail.clustering_columns
             ):
                 self._log.warning(
                     "the log table %s keeps its own settings, so this option does not apply: %s",

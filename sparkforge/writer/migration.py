@@ -34,6 +34,7 @@ from sparkforge.writer._legacy_schema import (
 from sparkforge.writer._migration_commit import _failed, _read_at, _verified_commit
 from sparkforge.writer.config import (
     DEFAULT_MAX_COMMIT_ATTEMPTS,
+    DEFAULT_PARTITION_COLUMNS,
     DEFAULT_TABLE_PROPERTIES,
     PARTITIONABLE_COLUMNS,
     SCHEMA_VERSION_PROPERTY,
@@ -172,7 +173,7 @@ def migrate_legacy_table(
     table: TableRef,
     *,
     pipeline_name: str = "legacy",
-    partition_columns: Sequence[str] = ("run_date",),
+    partition_columns: Sequence[str] = DEFAULT_PARTITION_COLUMNS,
     logged_at: datetime | None = None,
     table_properties: Mapping[str, str] = DEFAULT_TABLE_PROPERTIES,
     max_commit_attempts: int = DEFAULT_MAX_COMMIT_ATTEMPTS,

@@ -250,11 +250,11 @@ def test_migrate_legacy_table_step_index_follows_phase_start_step(migrated: Migr
     assert all([i for i, _ in sorted(pairs)] == list(range(len(pairs))) for pairs in steps.values())
 
 
-def test_migrate_legacy_table_is_partitioned_by_run_date(
+def test_migrate_legacy_table_takes_the_default_layout(
     spark: SparkSession, migrated: Migrated
 ) -> None:
     detail = migrated.table.delta_table(spark).detail().collect()[0]
-    assert detail["partitionColumns"] == ["run_date"]
+    assert detail["partitionColumns"] == []
 
 
 def test_migrate_legacy_table_time_travel_gives_the_legacy_table(

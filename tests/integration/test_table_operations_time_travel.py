@@ -60,9 +60,13 @@ def test_read_as_of_a_version_and_an_instant(
     assert _ids(ops.read_as_of(spark, table, version=1)) == [0, 1, 2, 3]
     assert _ids(ops.read_as_of(spark, table, version=0)) == [0, 1]
     # An instant reads the newest commit at or before it, whatever the time zone it is in.
-    at_v1 = commits[1].astimezone(timezone(timedelta(hours=-7)))
-    assert _ids(ops.read_as_of(spark, table, timestamp=at_v1)) == [0, 1, 2, 3]
-    assert _ids(ops.read_as_of(spark, table, timestamp=commits[2])) == [10]
+    # (Between two commits: Delta resolves instants by its commit files' times.)
+    between_1_2 = (commits[1] + (commits[2] - commits[1]) / 2).astimezone(
+        timezone(timedelta(hours=-7))
+    )
+    between_0_1 = commits[0] + (commits[1] - commits[0]) / 2
+    assert _ids(ops.read_as_of(spark, table, timestamp=between_1_2)) == [0, 1, 2, 3]
+    assert _ids(ops.read_as_of(spark, table, timestamp=between_0_1)) == [0, 1]
 
 
 def test_read_as_of_refuses_points_delta_does_not_have(
@@ -152,3 +156,29 @@ def test_a_vacuumed_version_is_refused_by_the_call(
     checked_secs = time.perf_counter() - started
     assert _ids(frame) == [10]
     assert checked_secs < 30
+
+
+def test_a_catalog_table_travels_and_restores_by_its_quoted_name(
+    spark: SparkSession, schema: str
+) -> None:
+    table = ops.TableRef.named(schema, "select")  # a keyword: only its quoted form works
+    spark.range(0, 2).coalesce(1).write.format("delta").saveAsTable(table.quoted)
+    spark.range(2, 3).coalesce(1).write.format("delta").mode("append").saveAsTable(table.quoted)
+    second, first = history_entries(spark, table, limit=None)
+
+    assert _ids(ops.read_as_of(spark, table, version=0)) == [0, 1]
+    between = first.timestamp + (second.timestamp - first.timestamp) / 2
+    assert _ids(ops.read_as_of(spark, table, timestamp=between)) == [0, 1]
+    # Delta 4.0.1 shifts a catalog table's timestampAsOf by the session's offset, so these
+    # are resolved from the history: the session here is Asia/Kolkata, 5:30 from UTC.
+    for moment, reason in (
+        (datetime(2000, 1, 1, tzinfo=timezone.utc), "before the earliest version available"),
+        (datetime(2099, 1, 1, tzinfo=timezone.utc), "after the latest version, version 1"),
+    ):
+        with pytest.raises(TableOperationError) as caught:
+            ops.read_as_of(spark, table, timestamp=moment)
+        assert caught.value.code == "TABLE_VERSION_UNAVAILABLE"
+        assert reason in caught.value.params["reason"]
+    assert ops.restore(spark, table, 0).version == 2
+    assert _ids(table.read(spark)) == [0, 1]
+    assert ops.describe_table(spark, table).num_files == 1

@@ -105,7 +105,7 @@ def test_write_mode_overwrite_keeps_every_batch_of_one_call(
         (("run_date",), ["run_date"]),
         (("pipeline_name", "run_date"), ["pipeline_name", "run_date"]),
     ],
-    ids=["unpartitioned", "default-run-date", "pipeline-then-date"],
+    ids=["unpartitioned", "run-date", "pipeline-then-date"],
 )
 def test_partition_columns(
     spark: SparkSession, table_path: str, columns: tuple[str, ...], expected: list[str]
@@ -117,10 +117,13 @@ def test_partition_columns(
     assert detail(spark, writer)["partitionColumns"] == expected
 
 
-def test_default_partitioning_is_run_date(spark: SparkSession, table_path: str) -> None:
+def test_default_layout_is_unpartitioned_and_unclustered(
+    spark: SparkSession, table_path: str
+) -> None:
     writer = LogWriter(spark, WriterConfig(table_path=table_path))
     writer.create_table()
-    assert detail(spark, writer)["partitionColumns"] == ["run_date"]
+    assert detail(spark, writer)["partitionColumns"] == []
+    assert detail(spark, writer)["clusteringColumns"] == []
 
 
 def test_table_properties_merge_over_defaults(spark: SparkSession, table_path: str) -> None:

@@ -47,7 +47,8 @@ def test_history_says_which_commits_logged_how_many_runs(
     newest, previous = commits[0], commits[1]
     assert (newest.version, newest.runs, newest.rows) == (batch.table_version, 2, 4)
     assert (previous.version, previous.runs, previous.rows) == (one.table_version, 1, 2)
-    assert newest.by_writer and newest.operation == "WRITE"
+    assert newest.by_writer
+    assert newest.operation == "WRITE"
     creation = commits[-1]
     assert (creation.runs, creation.by_writer) == (None, False)
     assert all(c.timestamp.tzinfo is timezone.utc for c in commits)
@@ -152,7 +153,8 @@ def test_a_failed_retention_never_fails_the_write(
     with caplog.at_level(logging.WARNING, logger="sparkforge"):
         result = writer.write_report(make_report(1))
 
-    assert result.success and result.written_run_ids == result.run_ids
+    assert result.success
+    assert result.written_run_ids == result.run_ids
     assert isinstance(result.maintenance_error, WriterTableError)
     assert result.pruned is None
     assert "retention" in caplog.text
@@ -168,7 +170,8 @@ def test_optimize_and_restore_through_the_writer(spark: SparkSession, table_path
 
     optimized = writer.optimize()
 
-    assert optimized.files_before >= 6 and optimized.files_after == 1
+    assert optimized.files_before >= 6
+    assert optimized.files_after == 1
     assert sorted(r["run_id"] for r in writer.read_logs().select("run_id").collect()) == rows
 
     LogWriter(spark, WriterConfig(table_path=table_path, write_mode="overwrite")).write_report(

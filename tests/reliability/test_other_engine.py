@@ -181,7 +181,7 @@ def test_other_engine_reads_the_same_rows_and_types(spark: SparkSession, tmp_pat
         assert _same_type(actual.type, expected), (field.name, actual.type, expected)
         assert actual.nullable == field.nullable, field.name
     assert table.version() == version
-    assert table.metadata().partition_columns == ["run_date"]
+    assert table.metadata().partition_columns == []
     configuration = table.metadata().configuration
     assert configuration["sparkforge.log.schemaVersion"] == "1"
     assert configuration["delta.setTransactionRetentionDuration"] == "interval 30 days"

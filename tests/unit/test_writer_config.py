@@ -78,7 +78,7 @@ def test_writer_config_defaults() -> None:
     assert config.table_name_pattern == "{table_name}" == DEFAULT_TABLE_NAME_PATTERN
     assert config.environment is None
     assert config.write_mode is WriteMode.APPEND
-    assert config.partition_columns == ("run_date",) == DEFAULT_PARTITION_COLUMNS
+    assert config.partition_columns == () == DEFAULT_PARTITION_COLUMNS
     assert dict(config.table_properties) == {}
     assert config.batch_size == 100_000 == DEFAULT_BATCH_SIZE
     assert config.compression == "snappy"
