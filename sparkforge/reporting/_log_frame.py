@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
 
-from sparkforge.errors import ProblemCollector, ValidationError
+from sparkforge.errors import ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import Column
+
+    from sparkforge.errors import ProblemCollector
 
 __all__ = [
     "argument_error",
@@ -41,6 +43,7 @@ def argument_error(subject: str, problems: ProblemCollector) -> ValidationError:
 
     Examples
     --------
+    >>> from sparkforge.errors import ProblemCollector
     >>> problems = ProblemCollector()
     >>> problems.add("since", "expected a timezone-aware datetime, got 3")
     >>> argument_error("summary arguments", problems).code
@@ -58,6 +61,7 @@ def check_instant(problems: ProblemCollector, name: str, value: object) -> datet
 
     Examples
     --------
+    >>> from sparkforge.errors import ProblemCollector
     >>> problems = ProblemCollector()
     >>> check_instant(problems, "since", datetime(2026, 1, 2, tzinfo=timezone.utc)).isoformat()
     '2026-01-02T00:00:00+00:00'
@@ -77,6 +81,7 @@ def check_names(problems: ProblemCollector, name: str, value: object) -> tuple[s
 
     Examples
     --------
+    >>> from sparkforge.errors import ProblemCollector
     >>> check_names(ProblemCollector(), "pipeline_name", "orders")
     ('orders',)
     """
