@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timezone
 from typing import TYPE_CHECKING
 
-from sparkforge.reporting._result import Result
+from sparkforge._result import Result
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

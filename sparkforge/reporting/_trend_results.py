@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sparkforge.reporting._result import Result
+from sparkforge._result import Result
 
 if TYPE_CHECKING:
     from datetime import datetime

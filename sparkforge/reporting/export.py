@@ -36,6 +36,7 @@ from pyspark.sql import Observation
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from sparkforge._result import Result
 from sparkforge.errors import ExportError, ProblemCollector, SparkForgeError
 from sparkforge.reporting._log_frame import (
     argument_error,
@@ -44,7 +45,6 @@ from sparkforge.reporting._log_frame import (
     check_names,
     window_filter,
 )
-from sparkforge.reporting._result import Result
 from sparkforge.table_operations.failures import failure_reason
 
 if TYPE_CHECKING:

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from pyspark.sql import functions as F
 
+from sparkforge._result import Result
 from sparkforge.errors import ConfigurationError, ExportError, ProblemCollector, SparkForgeError
 from sparkforge.reporting._log_frame import (
     argument_error,
@@ -27,7 +28,6 @@ from sparkforge.reporting._log_frame import (
     micros,
     window_filter,
 )
-from sparkforge.reporting._result import Result
 from sparkforge.reporting.export import _check_namespace, _check_window
 from sparkforge.table_operations.failures import failure_reason
 

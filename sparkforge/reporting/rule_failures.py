@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
+from sparkforge._result import Result
 from sparkforge.errors import ProblemCollector
 from sparkforge.reporting._log_frame import (
     argument_error,
@@ -24,7 +25,6 @@ from sparkforge.reporting._log_frame import (
     check_names,
     window_filter,
 )
-from sparkforge.reporting._result import Result
 from sparkforge.table_operations.failures import operation_failed
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sparkforge._result import Result
 from sparkforge.errors import ProblemCollector, TableOperationError
-from sparkforge.reporting._result import Result
 from sparkforge.table_operations.detail import (
     commit_after,
     describe_table,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
+from sparkforge._result import Result
 from sparkforge.errors import ProblemCollector
-from sparkforge.reporting._result import Result
 from sparkforge.table_operations.conflicts import retry_on_conflict
 from sparkforge.table_operations.detail import (
     commit_after,

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sparkforge._result import Result
 from sparkforge.errors import ProblemCollector, TableOperationError
-from sparkforge.reporting._result import Result
 from sparkforge.table_operations.detail import (
     commit_after,
     history_entries,

@@ -1,4 +1,8 @@
-"""The base of every answer the analytics return: frozen dataclasses with a JSON-safe form."""
+"""The base of every answer sparkforge returns: frozen dataclasses with a JSON-safe form.
+
+It imports nothing else from sparkforge, so every layer (table operations, reporting, the
+writer) can build its results on it.
+"""
 
 from __future__ import annotations
 
