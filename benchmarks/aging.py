@@ -1,10 +1,12 @@
 """Cases ``aging_writes`` (and opt-in ``aging_writes_10k``): the Nth write as the log ages.
 
-Two log tables (partitioned by ``run_date``, ``deduplication="transaction"``) age side by
-side: ``plain`` without and ``autocompact`` with Delta's automatic compaction (the table
-property ``delta.autoOptimize.autoCompact``). Commit ``k`` is one 10-step run of one of five
+Two log tables (the writer's default layout, ``deduplication="transaction"``, the writer's
+own ``compact_every`` compaction off) age side by side: ``plain`` without and
+``autocompact`` with Delta's automatic compaction (the table property
+``delta.autoOptimize.autoCompact``). Commit ``k`` is one 10-step run of one of five
 pipelines, started ``k`` x 10 minutes after 2025-01-01 UTC (144 runs a UTC day, so a day's
-partition reaches Delta's 50-small-file threshold for auto compaction). Both tables get
+partition, on a ``run_date``-partitioned log, reaches Delta's 50-small-file threshold for
+auto compaction). Both tables get
 commit ``k`` one after the other, the order alternating with ``k``.
 
 Around each age N the five writes N-2 .. N+2 are ``LogWriter.write_report`` calls, timed;
@@ -73,16 +75,20 @@ def auto_compaction_options(enabled: bool) -> dict[str, object]:
     """Return the ``WriterConfig`` options creating a log table with or without auto compaction.
 
     ``WriterConfig(auto_compaction=...)`` where the config has that option; otherwise the
-    property through ``table_properties`` (on) or nothing (off).
+    property through ``table_properties`` (on) or nothing (off). The writer's own periodic
+    compaction (``compact_every``, where the config has it) is off either way.
 
     Examples
     --------
-    >>> sorted(auto_compaction_options(False)) in (["auto_compaction"], [])
-    True
+    >>> "table_properties" in auto_compaction_options(False)
+    False
     """
-    if "auto_compaction" in WriterConfig.__dataclass_fields__:
-        return {"auto_compaction": enabled}
-    return {"table_properties": {AUTO_COMPACT: "true"}} if enabled else {}
+    fields = WriterConfig.__dataclass_fields__
+    # The writer's own periodic OPTIMIZE (``compact_every``) would compact both: off.
+    options: dict[str, object] = {"compact_every": None} if "compact_every" in fields else {}
+    if "auto_compaction" in fields:
+        return {**options, "auto_compaction": enabled}
+    return {**options, "table_properties": {AUTO_COMPACT: "true"}} if enabled else options
 
 
 def ensure_auto_compaction(bench: Bench, fqn: str, enabled: bool) -> str:
@@ -256,6 +262,7 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
         **aging_figures(seconds, files, ages),
         "ages": list(ages),
         "repetitions": 2 * _WINDOW + 1,
+        "partition_columns": list(writers[AGING_PLAIN].config.partition_columns),
         "table_versions_at_end": versions,
         "operations": operations,
         "auto_compaction_set_via": set_via,
@@ -266,8 +273,10 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
             for name, by_age in seconds.items()
             for n, samples in by_age.items()
         },
-        "note": "Two log tables partitioned by run_date age commit by commit, side by side, "
-        "without (plain) and with (autocompact) delta.autoOptimize.autoCompact=true. Commit k "
+        "note": "Two log tables (the writer's default layout: partition_columns; its own "
+        "compact_every OPTIMIZE off) age commit by commit, side by side, without (plain) and "
+        "with (autocompact) delta.autoOptimize.autoCompact=true (operations: their "
+        "history). Commit k "
         "is one 10-step run (5 pipelines, one run every 10 minutes). write_seconds_* are the "
         "medians of the 5 timed LogWriter.write_report calls N-2..N+2 (deduplication="
         "'transaction'), N = young_n and aged_n; the other commits are plain Delta appends of "

@@ -66,6 +66,8 @@ _START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 #: The week the filtered query asks for (inside the synthesized year).
 WEEK_START = _START + timedelta(days=180)
 _MICROS_PER_DAY = 86_400_000_000
+#: The "partitioned" layout (given explicitly: the writer's default may be another).
+_BY_DAY = ("run_date",)
 _STEPS = 10
 
 
@@ -250,7 +252,7 @@ def run_filtered_read(bench: Bench) -> tuple[dict[str, object], dict[str, object
     writers: dict[str, LogWriter] = {}
 
     bench.progress(f"filtered_read: building a {rows:,}-row log, partitioned by run_date")
-    writers["partitioned"] = bench.writer("r1m_partitioned")
+    writers["partitioned"] = bench.writer("r1m_partitioned", partition_columns=_BY_DAY)
     build["partitioned"] = timed(
         lambda: (
             synthesize_log(spark, rows)
@@ -391,8 +393,7 @@ def _writes_into(bench: Bench, writers: dict[str, LogWriter]) -> dict[str, objec
     for layout, writer in writers.items():
         for mode in ("scan", "transaction"):
             options: dict[str, object] = {"deduplication": mode}
-            if layout != "partitioned":
-                options["partition_columns"] = ()
+            options["partition_columns"] = _BY_DAY if layout == "partitioned" else ()
             other = LogWriter(bench.spark, bench.config(writer.table.name or "", **options))
             other.create_table()  # the table exists: this only checks it
             # run ids like the synthesized ones, so file statistics on run_id cannot skip them
@@ -521,7 +522,7 @@ def _build_small_files(bench: Bench, layout: str, rows: int, files: int) -> LogW
     if layout == "clustered":
         writer = create_clustered(bench, name, ("pipeline_name", "run_started_at"))
     elif layout == "partitioned":
-        writer = bench.writer(name, **options)
+        writer = bench.writer(name, partition_columns=_BY_DAY, **options)
     else:
         writer = bench.writer(name, partition_columns=(), **options)
     ensure_auto_compaction(bench, writer.table.fqn, False)
@@ -539,7 +540,7 @@ def _copy_table(bench: Bench, source: LogWriter, name: str, layout: str) -> LogW
     target = f"{location.rstrip('/')}_copy_{name}"
     shutil.copytree(location, target)
     bench.spark.sql(f"CREATE TABLE {bench.fqn(name)} USING DELTA LOCATION '{target}'")
-    options: dict[str, object] = {} if layout == "partitioned" else {"partition_columns": ()}
+    options: dict[str, object] = {"partition_columns": _BY_DAY if layout == "partitioned" else ()}
     writer = LogWriter(bench.spark, bench.config(name, **options))
     writer.create_table()  # the table exists: this only checks it can hold the log
     return writer
