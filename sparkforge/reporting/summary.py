@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from pyspark.sql import Row
 from pyspark.sql import functions as F
 
 from sparkforge.errors import ProblemCollector
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from pyspark.sql import Column, DataFrame, Row
+    from pyspark.sql import Column, DataFrame
 
 __all__ = ["LogSummary", "PipelineSummary", "StepSummary", "summarize"]
 
@@ -105,15 +106,33 @@ def summarize(
     check_log_columns(log, _COLUMNS, purpose="summary")
     try:
         condition = window_filter(pipelines=pipelines, since=start, until=end)
-        frame = log.where(condition).select(*_COLUMNS).cache()
-        try:
-            run_rows = _pipeline_level(frame).collect()
-            step_rows = _step_level(frame).collect()
-            rule_rows = top_rule_failures(frame, top_rules).collect()
-        finally:
-            frame.unpersist()
+        frame = log.where(condition).select(*_COLUMNS).repartition("pipeline_name", "run_id")
+        levels = {
+            "pipeline": _pipeline_level(frame),
+            "step": _step_level(frame),
+            "step_runs": _step_runs(frame),
+            "rule": top_rule_failures(frame, limit),
+        }
+        combined: DataFrame | None = None
+        for kind, level in levels.items():
+            tagged = level.select(F.lit(kind).alias("kind"), *level.columns)
+            combined = tagged if combined is None else combined.unionByName(
+                tagged, allowMissingColumns=True
+            )
+        assert combined is not None
+        collected = combined.collect()
     except Exception as exc:
         raise operation_failed("summary", "the run log", exc) from exc
+    by_kind: dict[str, list[Row]] = {kind: [] for kind in levels}
+    for row in collected:
+        kind = row["kind"]
+        by_kind[kind].append(Row(**{c: row[c] for c in levels[kind].columns}))
+    run_rows, rule_rows = by_kind["pipeline"], by_kind["rule"]
+    runs_of = {tuple(r[k] for k in STEP_KEY): r["runs"] for r in by_kind["step_runs"]}
+    step_rows = [
+        Row(**r.asDict(), runs=runs_of.get(tuple(r[k] for k in STEP_KEY), 0))
+        for r in by_kind["step"]
+    ]
     return _summary(run_rows, step_rows, rule_rows, start, end)
 
 
@@ -180,7 +199,6 @@ def _step_level(frame: DataFrame) -> DataFrame:
         .groupBy(*STEP_KEY)
         .agg(
             F.min("step_index").alias("order"),
-            F.countDistinct("run_id").alias("runs"),
             F.count(F.when(_is("step_status", "failed"), 1)).alias("failed"),
             F.count(F.when(_is("step_status", "skipped"), 1)).alias("skipped"),
             F.expr(f"percentile(duration_secs, {_PERCENTILES})").alias("secs"),
@@ -195,6 +213,17 @@ def _step_level(frame: DataFrame) -> DataFrame:
             F.col("secs")[1].alias("duration_p95_secs"),
         )
         .drop("secs")
+    )
+
+
+def _step_runs(frame: DataFrame) -> DataFrame:
+    """One row per pipeline, step and phase: ``runs``, the distinct runs with a step row."""
+    return (
+        frame.where(_is("row_kind", "step"))
+        .groupBy(*STEP_KEY, "run_id")
+        .agg(F.count(F.lit(1)).alias("rows"))
+        .groupBy(*STEP_KEY)
+        .agg(F.count(F.lit(1)).alias("runs"))
     )
 
 
