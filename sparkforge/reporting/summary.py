@@ -106,127 +106,75 @@ def summarize(
     check_log_columns(log, _COLUMNS, purpose="summary")
     try:
         condition = window_filter(pipelines=pipelines, since=start, until=end)
-        frame = log.where(condition).select(*_COLUMNS).repartition("pipeline_name", "run_id")
-        levels = {
-            "pipeline": _pipeline_level(frame),
-            "step": _step_level(frame),
-            "step_runs": _step_runs(frame),
-            "rule": top_rule_failures(frame, limit),
-        }
-        combined: DataFrame | None = None
-        for kind, level in levels.items():
-            tagged = level.select(F.lit(kind).alias("kind"), *level.columns)
-            combined = tagged if combined is None else combined.unionByName(
-                tagged, allowMissingColumns=True
-            )
-        assert combined is not None
-        collected = combined.collect()
+        rows = _levels(log.where(condition).select(*_COLUMNS)).collect()
     except Exception as exc:
         raise operation_failed("summary", "the run log", exc) from exc
-    by_kind: dict[str, list[Row]] = {kind: [] for kind in levels}
-    for row in collected:
-        kind = row["kind"]
-        by_kind[kind].append(Row(**{c: row[c] for c in levels[kind].columns}))
-    run_rows, rule_rows = by_kind["pipeline"], by_kind["rule"]
-    runs_of = {tuple(r[k] for k in STEP_KEY): r["runs"] for r in by_kind["step_runs"]}
-    step_rows = [
-        Row(**r.asDict(), runs=runs_of.get(tuple(r[k] for k in STEP_KEY), 0))
-        for r in by_kind["step"]
-    ]
-    return _summary(run_rows, step_rows, rule_rows, start, end)
+    return _summary(*_split(rows, limit), start, end)
 
 
 def _is(column: str, value: str) -> Column:
     return F.col(column) == F.lit(value)
 
 
-def _pipeline_level(frame: DataFrame) -> DataFrame:
-    """One row per pipeline (columns named as the fields), aggregated over one row per run."""
+def _entry(kind: str, **fields: Column) -> Column:
+    """Return one entry of a log row: its ``kind``, its grouping keys and its values."""
+    return F.struct(
+        F.lit(kind).alias("kind"),
+        *(fields.get(name, F.lit(None)).cast(kind_of).alias(name) for name, kind_of in _ENTRY),
+    )
+
+
+def _entries(frame: DataFrame) -> DataFrame:
+    """Return the entries of every log row (see :func:`_levels`), exploded."""
     step = _is("row_kind", "step")
-    failed_step = F.when(_is("step_status", "failed"), F.struct("step_index", "error_message"))
-    runs = (
-        frame.groupBy("pipeline_name", "run_id")
-        .agg(
-            F.count(F.lit(1)).alias("log_rows"),
-            F.max("run_status").alias("status"),
-            micros(F.max("run_started_at")).alias("started"),
-            micros(F.max("run_ended_at")).alias("ended"),
-            F.sum(F.when(step, F.col("rows_written"))).alias("written"),
-            F.sum(F.when(step, F.col("validation_rate"))).alias("rate_sum"),
-            F.count(F.when(step, F.col("validation_rate"))).alias("rate_count"),
-            F.max(F.when(_is("row_kind", "run"), F.col("error_message"))).alias("run_error"),
-            F.min(failed_step).alias("failed_step"),
-        )
-        .select(
-            "*",
-            ((F.col("ended") - F.col("started")) / F.lit(1_000_000.0)).alias("secs"),
-            F.coalesce("run_error", "failed_step.error_message").alias("error"),
-        )
+    common = {"run_id": F.col("run_id")}
+    at_step = {"step": F.col("step"), "phase": F.col("phase")}
+    run_entry = _entry(
+        "R",
+        **common,
+        text=F.col("run_status"),
+        rows=F.lit(1),
+        started=micros("run_started_at"),
+        ended=micros("run_ended_at"),
+        written=F.when(step, F.col("rows_written")),
+        rate=F.when(step, F.col("validation_rate")),
     )
-    failed = _is("status", "failed")
-    latest_failed = F.max(F.when(failed, F.struct("started", "run_id", "error")))
-    return (
-        runs.groupBy("pipeline_name")
-        .agg(
-            F.count(F.lit(1)).alias("runs"),
-            F.sum("log_rows").alias("log_rows"),
-            F.count(F.when(_is("status", "success"), 1)).alias("succeeded_runs"),
-            F.count(F.when(failed, 1)).alias("failed_runs"),
-            F.min("started").alias("first_run_at"),
-            F.max("started").alias("last_run_at"),
-            F.max(F.struct("started", "run_id", "status")).alias("latest"),
-            latest_failed.alias("latest_failed"),
-            F.expr(f"percentile(secs, {_PERCENTILES})").alias("secs"),
-            F.sum("written").alias("rows_written"),
-            (F.sum("rate_sum") / F.sum("rate_count")).alias("mean_validation_rate"),
-        )
-        .select(
-            "*",
-            F.col("latest.status").alias("last_status"),
-            F.col("latest_failed.started").alias("last_failed_at"),
-            F.col("latest_failed.error").alias("last_error_message"),
-            F.col("secs")[0].alias("run_duration_p50_secs"),
-            F.col("secs")[1].alias("run_duration_p95_secs"),
-        )
-        .drop("latest", "latest_failed", "secs")
+    run_error = _entry("ER", **common, text=F.col("error_message"), rows=F.lit(1))
+    step_error = _entry(
+        "EF", **common, text=F.col("error_message"), number=F.col("step_index"), rows=F.lit(1)
     )
-
-
-def _step_level(frame: DataFrame) -> DataFrame:
-    """One row per pipeline, step and phase (columns named as the fields), over step rows."""
-    return (
-        frame.where(_is("row_kind", "step"))
-        .groupBy(*STEP_KEY)
-        .agg(
-            F.min("step_index").alias("order"),
-            F.count(F.when(_is("step_status", "failed"), 1)).alias("failed"),
-            F.count(F.when(_is("step_status", "skipped"), 1)).alias("skipped"),
-            F.expr(f"percentile(duration_secs, {_PERCENTILES})").alias("secs"),
-            F.max("duration_secs").alias("duration_max_secs"),
-            F.sum("rows_written").alias("rows_written"),
-            F.avg("validation_rate").alias("mean_validation_rate"),
-            F.min("validation_rate").alias("min_validation_rate"),
-        )
-        .select(
-            "*",
-            F.col("secs")[0].alias("duration_p50_secs"),
-            F.col("secs")[1].alias("duration_p95_secs"),
-        )
-        .drop("secs")
+    step_entry = _entry(
+        "S",
+        **at_step,
+        number=F.col("duration_secs"),
+        rows=F.lit(1),
+        index=F.col("step_index"),
+        failed=_is("step_status", "failed").cast("int"),
+        skipped=_is("step_status", "skipped").cast("int"),
+        written=F.col("rows_written"),
+        rate=F.col("validation_rate"),
     )
-
-
-def _step_runs(frame: DataFrame) -> DataFrame:
-    """One row per pipeline, step and phase: ``runs``, the distinct runs with a step row."""
-    return (
-        frame.where(_is("row_kind", "step"))
-        .groupBy(*STEP_KEY, "run_id")
-        .agg(F.count(F.lit(1)).alias("rows"))
-        .groupBy(*STEP_KEY)
-        .agg(F.count(F.lit(1)).alias("runs"))
+    step_run = _entry("U", **at_step, **common, rows=F.lit(1))
+    failed_rules = F.filter(
+        F.coalesce(F.col("rule_results"), F.array()), lambda r: r["failed_rows"] > 0
     )
-
-
+    rule_entries = F.transform(
+        failed_rules,
+        lambda r: _entry(
+            "F",
+            **at_step,
+            **common,
+            rule=r["rule"],
+            column=r["column"],
+            failed_rows=r["failed_rows"],
+        ),
+    )
+    entries = F.concat(
+        F.array(run_entry),
+        F.when(_is("row_kind", "run") & F.col("error_message").isNotNull(), F.array(run_error))
+        .otherwise(F.array().cast(F.array(run_entry).dataType)),
+    )
+    return frame.select(F.explode(entries).alias("e")).select("e.*")
 def _fields(row: Row, *drop: str) -> dict[str, Any]:
     """Return a collected row's values: instants (``*_at``, micros) made aware, NaN made None."""
     return {
