@@ -183,9 +183,28 @@ def test_options_an_existing_table_does_not_match_are_reported(
         LogWriter(spark, config).write_report(make_report(1))
 
     assert "partition_columns" in caplog.text
-    assert "['pipeline_name']" in caplog.text
-    assert "['run_date']" in caplog.text
+    assert "the writer asks for ['pipeline_name'], the table has []" in caplog.text
     assert "delta.logRetentionDuration" in caplog.text
+
+
+def test_a_clustering_an_existing_table_lacks_is_reported(
+    spark: SparkSession, table_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    LogWriter(spark, WriterConfig(table_path=table_path)).create_table()
+    config = WriterConfig(table_path=table_path, cluster_by=("pipeline_name",))
+    with caplog.at_level(logging.WARNING, logger="sparkforge.writer"):
+        LogWriter(spark, config).write_report(make_report(1))
+    assert "cluster_by: the writer asks for ['pipeline_name'], the table has []" in caplog.text
+
+
+def test_a_new_table_gets_its_clustering(spark: SparkSession, table_path: str) -> None:
+    config = WriterConfig(table_path=table_path, cluster_by=("pipeline_name", "run_started_at"))
+    writer = LogWriter(spark, config)
+    writer.write_report(make_report(2))
+    detail = ops.describe_table(spark, writer.table)
+    assert detail.clustering_columns == ("pipeline_name", "run_started_at")
+    assert detail.partition_columns == ()
+    assert writer.optimize().clustered
 
 
 def test_matching_options_are_not_reported(
