@@ -43,12 +43,12 @@ def test_the_guides_examples_run(spark: SparkSession, tmp_path: Path) -> None:
     # The session's own listing parallelism (10,000 tasks by default) makes VACUUM crawl on
     # local[2]; a user's cluster sets its own (see docs/maintenance.md).
     key = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
-    before = spark.conf.get(key)
+    before = spark.conf.get(key, "10000")
     spark.conf.set(key, "2")
     try:
         for page in ("analytics.md", "maintenance.md", "export.md"):
             (code,) = examples(page)
             exec(compile(code, f"docs/{page}", "exec"), namespace)
     finally:
-        spark.conf.set(key, before)
+        spark.conf.set(key, before or "10000")
         spark.sql("DROP DATABASE IF EXISTS docs_shop CASCADE")

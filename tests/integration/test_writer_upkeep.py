@@ -14,11 +14,20 @@ from typing import TYPE_CHECKING
 import pytest
 
 from sparkforge import table_operations as ops
-from sparkforge.writer import LogWriter, WriterConfig, WriterTableError, WriterValidationError
+from sparkforge.writer import (
+    LogWriter,
+    WriterConfig,
+    WriterTableError,
+    WriterValidationError,
+)
 from tests.factories import make_report
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from sparkforge.writer import (
+        Clock,
+    )
 
 pytestmark = pytest.mark.delta
 
@@ -30,7 +39,7 @@ def _runs(writer: LogWriter, **kwargs: object) -> set[str]:
     return {row["run_id"] for row in rows}
 
 
-def _fixed(moment: datetime) -> object:
+def _fixed(moment: datetime) -> Clock:
     return lambda: moment
 
 
@@ -118,7 +127,7 @@ def test_prune_refuses_bad_ages_and_changes_nothing(spark: SparkSession, table_p
 def test_retention_prunes_after_a_write_in_whole_days(spark: SparkSession, table_path: str) -> None:
     now = datetime(2026, 3, 10, 15, tzinfo=timezone.utc)
     config = WriterConfig(table_path=table_path, retention=timedelta(days=7))
-    writer = LogWriter(spark, config, clock=_fixed(now))  # type: ignore[arg-type]
+    writer = LogWriter(spark, config, clock=_fixed(now))
     keep = LogWriter(spark, WriterConfig(table_path=table_path))
     # Two days before the cutoff day, and one on it (7 days and 1 hour old: kept, same day).
     gone = [
