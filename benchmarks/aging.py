@@ -1,20 +1,24 @@
 """Cases ``aging_writes`` (and opt-in ``aging_writes_10k``): the Nth write as the log ages.
 
-Two log tables (the writer's default layout, ``deduplication="transaction"``, the writer's
-own ``compact_every`` compaction off) age side by side: ``plain`` without and
-``autocompact`` with Delta's automatic compaction (the table property
-``delta.autoOptimize.autoCompact``). Commit ``k`` is one 10-step run of one of five
-pipelines, started ``k`` x 10 minutes after 2025-01-01 UTC (144 runs a UTC day, so a day's
-partition, on a ``run_date``-partitioned log, reaches Delta's 50-small-file threshold for
-auto compaction). Both tables get
-commit ``k`` one after the other, the order alternating with ``k``.
+Three log tables (the writer's default layout, ``deduplication="transaction"``) age side by
+side: ``plain`` (no compaction: ``compact_every=None``, no property), ``writer_compaction``
+(the writer's own periodic OPTIMIZE, ``compact_every=100``, the default) and
+``delta_autocompact`` (``compact_every=None`` and Delta's automatic compaction, the table
+property ``delta.autoOptimize.autoCompact``). Commit ``k`` is one 10-step run of one of five
+pipelines, started ``k`` x 10 minutes after 2025-01-01 UTC (144 runs a UTC day). Every table
+gets commit ``k`` one after the other, the order rotating with ``k``.
 
-Around each age N the five writes N-2 .. N+2 are ``LogWriter.write_report`` calls, timed;
-the commits before them ("fill") are one plain Delta append per run carrying the same
-transaction id the writer gives it (``txnAppId = sparkforge.log/<run_id>``, ``txnVersion =
-0``): same shape and same files as a ``write_report``, without the writer's checks and its
-history look-up, because 2 x 1,000 ``write_report`` calls take more than 5 minutes on the
-2-core machine. The table's file count (``DESCRIBE DETAIL numFiles``) is read after write N.
+Around each age N the five writes N-2 .. N+2 are ``LogWriter.write_report`` calls, timed
+(on ``writer_compaction`` a write whose commit reaches a multiple of 100 runs its OPTIMIZE
+inside the timed call, as it would for a user). The commits before them ("fill") are one
+plain Delta append per run carrying the same transaction id the writer gives it
+(``txnAppId = sparkforge.log/<run_id>``, ``txnVersion = 0``): same shape and same files as a
+``write_report``, without the writer's checks and its history look-up, because 3 x 1,000
+``write_report`` calls take far too long on the 2-core machine. On ``writer_compaction``, a
+fill append whose new version is a multiple of ``compact_every`` is followed by
+``sparkforge.table_operations.optimize`` exactly as the writer's ``_keep_compact`` calls it,
+so that table ages as a real one would. Each table's file count (``DESCRIBE DETAIL
+numFiles``) is read after write N; its OPTIMIZE commits are counted in its history at the end.
 """
 
 from __future__ import annotations
@@ -24,20 +28,25 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from benchmarks.harness import ratio, summarize
+from sparkforge import table_operations as ops
 from sparkforge.writer import LOG_SCHEMA, WriterConfig
+from sparkforge.writer.config import DEFAULT_COMPACT_EVERY
 from sparkforge.writer.models import rows_from_report
 from tests.factories import make_report
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from datetime import date
 
     from benchmarks.common import Bench
     from sparkforge.models import PipelineReport
     from sparkforge.writer import LogWriter
 
 __all__ = [
-    "AGING_AUTOCOMPACT",
+    "AGING_DELTA_AUTOCOMPACT",
     "AGING_PLAIN",
+    "AGING_TABLES",
+    "AGING_WRITER_COMPACTION",
     "AUTO_COMPACT",
     "aging_figures",
     "auto_compaction_options",
@@ -47,8 +56,11 @@ __all__ = [
     "timed_commits",
 ]
 
-#: The two tables of the case: without and with auto compaction.
-AGING_PLAIN, AGING_AUTOCOMPACT = "plain", "autocompact"
+#: The three tables of the case: no compaction, the writer's, Delta's automatic one.
+AGING_PLAIN = "plain"
+AGING_WRITER_COMPACTION = "writer_compaction"
+AGING_DELTA_AUTOCOMPACT = "delta_autocompact"
+AGING_TABLES = (AGING_PLAIN, AGING_WRITER_COMPACTION, AGING_DELTA_AUTOCOMPACT)
 #: Delta's table property turning automatic compaction on.
 AUTO_COMPACT = "delta.autoOptimize.autoCompact"
 _START = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -56,6 +68,8 @@ _CADENCE = timedelta(minutes=10)
 _PIPELINES = 5
 #: Writes timed on each side of age N: N - 2 .. N + 2.
 _WINDOW = 2
+#: The figures' suffix of each compared table (the plain one has none).
+_SUFFIX = {AGING_WRITER_COMPACTION: "compaction", AGING_DELTA_AUTOCOMPACT: "autocompact"}
 
 
 def timed_commits(ages: Sequence[int]) -> set[int]:
@@ -107,6 +121,14 @@ def ensure_auto_compaction(bench: Bench, fqn: str, enabled: bool) -> str:
     return "ALTER TABLE"
 
 
+def _table_options(name: str) -> tuple[dict[str, object], bool]:
+    """Return table ``name``'s WriterConfig options and whether Delta's auto compaction is on."""
+    if name == AGING_WRITER_COMPACTION:
+        return {"compact_every": DEFAULT_COMPACT_EVERY}, False
+    enabled = name == AGING_DELTA_AUTOCOMPACT
+    return auto_compaction_options(enabled), enabled
+
+
 def _report(k: int) -> PipelineReport:
     return make_report(
         10,
@@ -116,8 +138,11 @@ def _report(k: int) -> PipelineReport:
     )
 
 
-def _append(bench: Bench, fqn: str, report: PipelineReport) -> None:
-    """One plain Delta append of one run with the writer's transaction id (the fill)."""
+def _append(bench: Bench, fqn: str, report: PipelineReport) -> date | None:
+    """One plain Delta append of one run with the writer's transaction id (the fill).
+
+    Returns the earliest ``run_date`` of its rows, as the writer's commit returns it.
+    """
     rows = rows_from_report(report)
     (
         bench.spark.createDataFrame(rows, LOG_SCHEMA, verifySchema=False)
@@ -128,6 +153,11 @@ def _append(bench: Bench, fqn: str, report: PipelineReport) -> None:
         .option("txnVersion", "0")
         .saveAsTable(fqn)
     )
+    return min((row["run_date"] for row in rows if row["run_date"] is not None), default=None)
+
+
+def _latest_version(bench: Bench, fqn: str) -> int:
+    return int(bench.spark.sql(f"DESCRIBE HISTORY {fqn} LIMIT 1").collect()[0]["version"])
 
 
 def aging_figures(
@@ -135,66 +165,81 @@ def aging_figures(
     files: Mapping[str, Mapping[int, int]],
     ages: Sequence[int],
 ) -> dict[str, object]:
-    """Return the case's figures from the timed writes and file counts of both tables.
+    """Return the case's figures from the timed writes and file counts of the three tables.
 
     Parameters
     ----------
     seconds
-        ``plain`` / ``autocompact`` -> age N -> the seconds of writes N-2 .. N+2.
+        Table (``plain``, ``writer_compaction``, ``delta_autocompact``) -> age N -> the
+        seconds of writes N-2 .. N+2.
     files
-        ``plain`` / ``autocompact`` -> age N -> the table's file count after write N.
+        Table -> age N -> the table's file count after write N.
     ages
         The ages, youngest first (at least two).
 
     Returns
     -------
     dict
-        For the youngest and the oldest age: ``write_seconds_{young,aged}`` (median, plain),
-        ``..._autocompact``, ``aged_vs_young`` (plain median at the oldest age / at the
-        youngest), ``aged_vs_young_autocompact``, ``autocompact_vs_plain_{young,aged}``,
-        ``files_aged`` and ``files_aged_autocompact``; then ``at``: per age, the same
-        medians, ratio and file counts.
+        Medians of the timed writes: ``write_seconds_{young,aged}`` (plain) and
+        ``write_seconds_aged_{compaction,autocompact}``; ``aged_vs_young[_compaction,
+        _autocompact]`` (a table's median at the oldest age / at the youngest);
+        ``{compaction,autocompact}_vs_plain_{young,aged}`` (the table's median / plain's at
+        the same age); ``files_aged[_compaction,_autocompact]``; then ``at``: per age, per
+        table the median, mean and max of the timed writes and the file count, and the two
+        ratios to plain.
 
     Examples
     --------
     >>> f = aging_figures({"plain": {10: [1.0, 1.0], 1000: [2.0, 2.0]},
-    ...     "autocompact": {10: [1.0, 1.0], 1000: [1.5, 1.5]}},
-    ...     {"plain": {10: 10, 1000: 1000}, "autocompact": {10: 10, 1000: 30}}, [10, 1000])
-    >>> f["aged_vs_young"], f["autocompact_vs_plain_aged"], f["files_aged_autocompact"]
-    (2.0, 0.75, 30)
+    ...     "writer_compaction": {10: [1.0, 1.0], 1000: [1.0, 3.0]},
+    ...     "delta_autocompact": {10: [1.0, 1.0], 1000: [1.5, 1.5]}},
+    ...     {"plain": {10: 10, 1000: 1000}, "writer_compaction": {10: 10, 1000: 5},
+    ...      "delta_autocompact": {10: 10, 1000: 30}}, [10, 1000])
+    >>> f["aged_vs_young"], f["compaction_vs_plain_aged"], f["autocompact_vs_plain_aged"]
+    (2.0, 1.0, 0.75)
+    >>> f["files_aged_compaction"], f["at"]["1000"]["writer_compaction"]["max"]
+    (5, 3.0)
     """
     if len(ages) < 2:
         raise ValueError("aging needs a young and an aged table: give two ages at least")
-    plain, compact = seconds[AGING_PLAIN], seconds[AGING_AUTOCOMPACT]
+    plain = seconds[AGING_PLAIN]
     young, aged = ages[0], ages[-1]
-    at = {
-        str(n): {
-            "write_seconds": round(summarize(plain[n]).median, 4),
-            "write_seconds_autocompact": round(summarize(compact[n]).median, 4),
-            "autocompact_vs_plain": round(ratio(compact[n], plain[n]), 3),
-            "files": files[AGING_PLAIN][n],
-            "files_autocompact": files[AGING_AUTOCOMPACT][n],
-        }
-        for n in ages
+    at: dict[str, dict[str, object]] = {}
+    for n in ages:
+        per_age: dict[str, object] = {}
+        for name in AGING_TABLES:
+            stats = summarize(seconds[name][n])
+            per_age[name] = {
+                "median": round(stats.median, 4),
+                "mean": round(stats.mean, 4),
+                "max": round(stats.maximum, 4),
+                "files": files[name][n],
+            }
+        for name, suffix in _SUFFIX.items():
+            per_age[f"{suffix}_vs_plain"] = round(ratio(seconds[name][n], plain[n]), 3)
+        at[str(n)] = per_age
+    figures: dict[str, object] = {
+        "write_seconds_young": round(summarize(plain[young]).median, 4),
+        "write_seconds_aged": round(summarize(plain[aged]).median, 4),
     }
-    return {
-        "write_seconds_young": at[str(young)]["write_seconds"],
-        "write_seconds_aged": at[str(aged)]["write_seconds"],
-        "write_seconds_aged_autocompact": at[str(aged)]["write_seconds_autocompact"],
-        "aged_vs_young": round(ratio(plain[aged], plain[young]), 3),
-        "aged_vs_young_autocompact": round(ratio(compact[aged], compact[young]), 3),
-        "autocompact_vs_plain_young": at[str(young)]["autocompact_vs_plain"],
-        "autocompact_vs_plain_aged": at[str(aged)]["autocompact_vs_plain"],
-        "files_aged": files[AGING_PLAIN][aged],
-        "files_aged_autocompact": files[AGING_AUTOCOMPACT][aged],
-        "young_n": young,
-        "aged_n": aged,
-        "at": at,
-    }
+    for name, suffix in _SUFFIX.items():
+        figures[f"write_seconds_aged_{suffix}"] = round(summarize(seconds[name][aged]).median, 4)
+    figures["aged_vs_young"] = round(ratio(plain[aged], plain[young]), 3)
+    for name, suffix in _SUFFIX.items():
+        figures[f"aged_vs_young_{suffix}"] = round(
+            ratio(seconds[name][aged], seconds[name][young]), 3
+        )
+    for suffix in _SUFFIX.values():
+        for label, n in (("young", young), ("aged", aged)):
+            figures[f"{suffix}_vs_plain_{label}"] = at[str(n)][f"{suffix}_vs_plain"]
+    figures["files_aged"] = files[AGING_PLAIN][aged]
+    for name, suffix in _SUFFIX.items():
+        figures[f"files_aged_{suffix}"] = files[name][aged]
+    return {**figures, "young_n": young, "aged_n": aged, "at": at}
 
 
 def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, object]:
-    """Age two log tables to each of ``ages`` commits and time the writes around each age.
+    """Age three log tables to each of ``ages`` commits and time the writes around each age.
 
     Parameters
     ----------
@@ -212,19 +257,28 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
     suffix = f"_{ages[-1]}"
     writers: dict[str, LogWriter] = {}
     set_via: dict[str, str] = {}
-    for name, enabled in ((AGING_PLAIN, False), (AGING_AUTOCOMPACT, True)):
-        writers[name] = bench.writer(f"aging_{name}{suffix}", **auto_compaction_options(enabled))
+    for name in AGING_TABLES:
+        options, enabled = _table_options(name)
+        writers[name] = bench.writer(f"aging_{name}{suffix}", **options)
         set_via[name] = ensure_auto_compaction(bench, writers[name].table.fqn, enabled)
+    compacting = writers[AGING_WRITER_COMPACTION]
+    every = compacting.config.compact_every
+    if every is None:
+        raise AssertionError("the writer_compaction table's writer does not compact")
+    # The writer_compaction table's version, followed commit by commit (checked at the end).
+    version = _latest_version(bench, compacting.table.fqn)
     timed = timed_commits(ages)
     seconds: dict[str, dict[int, list[float]]] = {name: {n: [] for n in ages} for name in writers}
     files: dict[str, dict[int, int]] = {name: {} for name in writers}
     fill_seconds = dict.fromkeys(writers, 0.0)
+    fill_compaction_seconds = 0.0
+    compactions = {"fill": 0, "timed_writes": 0}
     names = list(writers)
     last = ages[-1] + _WINDOW
     started = time.perf_counter()
     for k in range(1, last + 1):
         report = _report(k)
-        order = names if k % 2 else names[::-1]
+        order = names[k % len(names) :] + names[: k % len(names)]
         for name in order:
             writer = writers[name]
             start = time.perf_counter()
@@ -232,15 +286,34 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
                 result = writer.write_report(report)
                 if result.skipped or result.rows_written != len(report.steps):
                     raise AssertionError(f"write {k} into {name} did not happen: {result!r}")
-            else:
-                _append(bench, writer.table.fqn, report)
-            elapsed = time.perf_counter() - start
-            if k in timed:
+                if result.maintenance_error is not None:
+                    raise AssertionError(f"write {k} into {name}: {result.maintenance_error}")
+                elapsed = time.perf_counter() - start
                 for n in ages:
                     if abs(k - n) <= _WINDOW:
                         seconds[name][n].append(elapsed)
+                if writer is compacting:
+                    version = max(result.table_versions)
+                    if result.compacted is not None:
+                        compactions["timed_writes"] += 1
+                        if result.compacted.version is not None:
+                            version = result.compacted.version
             else:
-                fill_seconds[name] += elapsed
+                day = _append(bench, writer.table.fqn, report)
+                fill_seconds[name] += time.perf_counter() - start
+                if writer is compacting:
+                    version += 1
+                    if version % every == 0:  # as LogUpkeep._keep_compact does
+                        start = time.perf_counter()
+                        compacted = ops.optimize(
+                            bench.spark,
+                            writer.table,
+                            partitions_from=("run_date", day) if day is not None else None,
+                        )
+                        fill_compaction_seconds += time.perf_counter() - start
+                        compactions["fill"] += 1
+                        if compacted.version is not None:
+                            version = compacted.version
             if k in ages:
                 detail = bench.spark.sql(f"DESCRIBE DETAIL {writer.table.fqn}").collect()[0]
                 files[name][k] = int(detail["numFiles"])
@@ -258,8 +331,18 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
             str(row["operation"]): int(row["count"])
             for row in history.groupBy("operation").count().collect()
         }
+    if versions[AGING_WRITER_COMPACTION] != version:
+        raise AssertionError(
+            f"writer_compaction ended at version {versions[AGING_WRITER_COMPACTION]}, "
+            f"followed as {version}: its compactions were not at the writer's versions"
+        )
     return {
         **aging_figures(seconds, files, ages),
+        "optimize_commits": {
+            name: counts.get("OPTIMIZE", 0) for name, counts in operations.items()
+        },
+        "writer_compactions": compactions,
+        "compact_every": every,
         "ages": list(ages),
         "repetitions": 2 * _WINDOW + 1,
         "partition_columns": list(writers[AGING_PLAIN].config.partition_columns),
@@ -267,23 +350,29 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
         "operations": operations,
         "auto_compaction_set_via": set_via,
         "fill_seconds": {name: round(value, 1) for name, value in fill_seconds.items()},
+        "fill_compaction_seconds": round(fill_compaction_seconds, 1),
         "build_seconds": round(time.perf_counter() - started, 1),
         "seconds": {
             f"{name}_at_{n}": summarize(samples).as_dict()
             for name, by_age in seconds.items()
             for n, samples in by_age.items()
         },
-        "note": "Two log tables (the writer's default layout: partition_columns; its own "
-        "compact_every OPTIMIZE off) age commit by commit, side by side, without (plain) and "
-        "with (autocompact) delta.autoOptimize.autoCompact=true (operations: their "
-        "history). Commit k "
-        "is one 10-step run (5 pipelines, one run every 10 minutes). write_seconds_* are the "
-        "medians of the 5 timed LogWriter.write_report calls N-2..N+2 (deduplication="
-        "'transaction'), N = young_n and aged_n; the other commits are plain Delta appends of "
-        "one run each with the writer's txnAppId/txnVersion (fill_seconds), the same files "
-        "and transactions, far faster to build. files_* = DESCRIBE DETAIL numFiles after "
-        "write N. aged_vs_young = median at aged_n / median at young_n; autocompact_vs_plain "
-        "= autocompact median / plain median at the same age (below 1 faster).",
+        "note": "Three log tables (the writer's default layout: partition_columns) age commit "
+        "by commit, side by side: plain (compact_every=None, no property), writer_compaction "
+        "(compact_every, the writer's default: OPTIMIZE in its own commit whenever a commit "
+        "brings the table to a multiple of it) and delta_autocompact (compact_every=None, "
+        "delta.autoOptimize.autoCompact=true). Commit k is one 10-step run (5 pipelines, one "
+        "run every 10 minutes). The timed writes are the 5 LogWriter.write_report calls "
+        "N-2..N+2 (deduplication='transaction'), N = young_n and aged_n, a writer_compaction "
+        "write reaching a multiple including its OPTIMIZE; the other commits are plain Delta "
+        "appends of one run each with the writer's txnAppId/txnVersion (fill_seconds), and on "
+        "writer_compaction a fill append reaching a multiple is followed by "
+        "table_operations.optimize as the writer calls it (writer_compactions.fill, "
+        "fill_compaction_seconds). write_seconds_* are medians (at: median, mean and max per "
+        "table). files_* = DESCRIBE DETAIL numFiles after write N. aged_vs_young = median at "
+        "aged_n / median at young_n; compaction_vs_plain (writer_compaction) and "
+        "autocompact_vs_plain (delta_autocompact) = the table's median / plain's at the same "
+        "age (below 1 faster). optimize_commits = OPTIMIZE commits in each table's history.",
     }
 
 

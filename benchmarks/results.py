@@ -51,14 +51,17 @@ CASE_FIGURES: Mapping[str, tuple[str, ...]] = {
     "aging_writes": (
         "write_seconds_aged",
         "aged_vs_young",
-        "autocompact_vs_plain_aged",
+        "compaction_vs_plain_aged",
         "files_aged",
+        "files_aged_compaction",
     ),
     "analytics_1m": ("summary_vs_full_scan", "trends_vs_full_scan", "anomalies_vs_full_scan"),
 }
 
 _AGING_HEADLINES = (
     *CASE_FIGURES["aging_writes"],
+    "aged_vs_young_compaction",
+    "autocompact_vs_plain_aged",
     "aged_vs_young_autocompact",
     "files_aged_autocompact",
 )
@@ -80,10 +83,10 @@ CASE_TITLES: Mapping[str, str] = {
     "Delta defaults (snapshotPartitions=50)",
     "layout_reads_1m": "one pipeline's 4 weeks / one run / full scan, 1,000,000 rows as "
     "2,000 small files, per layout, raw vs OPTIMIZE'd",
-    "aging_writes": "write_report (10 steps) as the log ages (N = 10, 1,000 commits), "
-    "with / without auto compaction",
+    "aging_writes": "write_report (10 steps) as the log ages (N = 10, 1,000 commits): "
+    "no compaction / the writer's compact_every / Delta auto compaction",
     "aging_writes_10k": "write_report (10 steps) as the log ages (N = 10, 1,000, 10,000 "
-    "commits), with / without auto compaction (opt-in)",
+    "commits): no compaction / compact_every / Delta auto compaction (opt-in)",
     "analytics_1m": "summary, trends, detect_anomalies vs one full-scan aggregation, "
     "1,000,000 rows",
 }

@@ -344,8 +344,9 @@ def test_required_cases_are_those_of_the_issue() -> None:
         "aging_writes": (
             "write_seconds_aged",
             "aged_vs_young",
-            "autocompact_vs_plain_aged",
+            "compaction_vs_plain_aged",
             "files_aged",
+            "files_aged_compaction",
         ),
         "analytics_1m": ("summary_vs_full_scan", "trends_vs_full_scan", "anomalies_vs_full_scan"),
     }
@@ -778,34 +779,82 @@ def test_aging_times_two_writes_each_side_of_every_age() -> None:
     assert sorted(timed_commits([1, 3])) == [1, 2, 3, 4, 5]
 
 
-def test_aging_figures_compare_ages_and_compaction() -> None:
-    from benchmarks.aging import aging_figures
+def test_aging_figures_compare_ages_and_the_two_compactions_to_plain() -> None:
+    from benchmarks.aging import AGING_TABLES, aging_figures
 
+    assert AGING_TABLES == ("plain", "writer_compaction", "delta_autocompact")
     seconds = {
         "plain": {10: [0.4, 0.5, 0.6, 0.5, 9.0], 1000: [1.0, 1.2, 1.1, 1.0, 1.0]},
-        "autocompact": {10: [0.5, 0.5, 0.5, 0.5, 0.5], 1000: [0.55, 0.55, 0.5, 0.6, 0.55]},
+        "writer_compaction": {10: [0.5, 0.5, 0.5, 0.5, 0.5], 1000: [0.6, 0.6, 4.0, 0.7, 0.6]},
+        "delta_autocompact": {10: [0.5, 0.4, 0.5, 0.6, 0.5], 1000: [0.55, 0.55, 0.5, 0.6, 0.55]},
     }
-    files = {"plain": {10: 10, 1000: 1000}, "autocompact": {10: 10, 1000: 21}}
+    files = {
+        "plain": {10: 10, 1000: 1000},
+        "writer_compaction": {10: 10, 1000: 7},
+        "delta_autocompact": {10: 10, 1000: 21},
+    }
     figures = aging_figures(seconds, files, [10, 1000])
-    assert figures["write_seconds_young"] == 0.5
-    assert figures["write_seconds_aged"] == 1.0
-    assert figures["write_seconds_aged_autocompact"] == 0.55
-    assert figures["aged_vs_young"] == 2.0
-    assert figures["aged_vs_young_autocompact"] == 1.1
-    assert figures["autocompact_vs_plain_young"] == 1.0
-    assert figures["autocompact_vs_plain_aged"] == 0.55
-    assert (figures["files_aged"], figures["files_aged_autocompact"]) == (1000, 21)
-    assert figures["at"]["10"] == {  # type: ignore[index]
-        "write_seconds": 0.5,
-        "write_seconds_autocompact": 0.5,
-        "autocompact_vs_plain": 1.0,
-        "files": 10,
-        "files_autocompact": 10,
+    assert {k: v for k, v in figures.items() if k != "at"} == {
+        "write_seconds_young": 0.5,
+        "write_seconds_aged": 1.0,
+        "write_seconds_aged_compaction": 0.6,
+        "write_seconds_aged_autocompact": 0.55,
+        "aged_vs_young": 2.0,
+        "aged_vs_young_compaction": 1.2,
+        "aged_vs_young_autocompact": 1.1,
+        "compaction_vs_plain_young": 1.0,
+        "compaction_vs_plain_aged": 0.6,
+        "autocompact_vs_plain_young": 1.0,
+        "autocompact_vs_plain_aged": 0.55,
+        "files_aged": 1000,
+        "files_aged_compaction": 7,
+        "files_aged_autocompact": 21,
+        "young_n": 10,
+        "aged_n": 1000,
+    }
+    assert figures["at"] == {
+        "10": {
+            "plain": {"median": 0.5, "mean": 2.2, "max": 9.0, "files": 10},
+            "writer_compaction": {"median": 0.5, "mean": 0.5, "max": 0.5, "files": 10},
+            "delta_autocompact": {"median": 0.5, "mean": 0.5, "max": 0.6, "files": 10},
+            "compaction_vs_plain": 1.0,
+            "autocompact_vs_plain": 1.0,
+        },
+        "1000": {
+            "plain": {"median": 1.0, "mean": 1.06, "max": 1.2, "files": 1000},
+            "writer_compaction": {"median": 0.6, "mean": 1.3, "max": 4.0, "files": 7},
+            "delta_autocompact": {"median": 0.55, "mean": 0.55, "max": 0.6, "files": 21},
+            "compaction_vs_plain": 0.6,
+            "autocompact_vs_plain": 0.55,
+        },
     }
     cases = {"aging_writes": figures}
     assert shape_problems(_document({**_complete_cases(), **cases})) == []
+    markdown = render_markdown(_document({**_complete_cases(), **cases}))
+    assert "compaction_vs_plain_aged 0.600; files_aged 1,000; files_aged_compaction 7" in markdown
     with pytest.raises(ValueError, match="two ages"):
         aging_figures(seconds, files, [10])
+    del seconds["writer_compaction"]
+    with pytest.raises(KeyError, match="writer_compaction"):
+        aging_figures(seconds, files, [10, 1000])
+
+
+def test_aging_tables_compact_as_their_names_say() -> None:
+    from benchmarks.aging import AGING_TABLES, AUTO_COMPACT, _table_options
+    from sparkforge.writer import WriterConfig
+
+    expected = {
+        "plain": (None, False),
+        "writer_compaction": (100, False),
+        "delta_autocompact": (None, True),
+    }
+    for name in AGING_TABLES:
+        options, auto = _table_options(name)
+        config = WriterConfig(table_schema="s", table_name="t", **options)  # type: ignore[arg-type]
+        properties = config.effective_table_properties
+        on = properties.get(AUTO_COMPACT, "false") == "true"
+        assert (config.compact_every, auto) == expected[name]
+        assert on is auto
 
 
 def test_auto_compaction_options_go_through_the_writer_config() -> None:
