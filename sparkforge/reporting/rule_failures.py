@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from sparkforge._result import Result
@@ -59,7 +58,7 @@ _LOG_COLUMNS: tuple[str, ...] = (
     "rule_results",
 )
 
-#: The grouping of :func:`top_rule_failures`: one step of one pipeline.
+#: The grouping of a step's figures: one step of one pipeline.
 STEP_KEY: tuple[str, ...] = ("pipeline_name", "step", "phase")
 
 
@@ -173,31 +172,4 @@ def exploded(log: DataFrame) -> DataFrame:
             F.col("result.column").alias("column"),
             F.col("result.failed_rows").alias("failed_rows"),
         )
-    )
-
-
-def top_rule_failures(log: DataFrame, limit: int) -> DataFrame:
-    """Return each step's ``limit`` rules that failed the most rows (lazy).
-
-    Per :data:`STEP_KEY` and rule: ``failed_rows`` summed, ``runs`` the distinct runs it
-    failed in; ranked by failed rows, then runs (both descending), then rule and column.
-    """
-    per_rule = (
-        exploded(log)
-        .groupBy(*STEP_KEY, "rule", "column")
-        .agg(
-            F.sum("failed_rows").alias("failed_rows"),
-            F.countDistinct("run_id").alias("runs"),
-        )
-    )
-    order = Window.partitionBy(*STEP_KEY).orderBy(
-        F.col("failed_rows").desc(),
-        F.col("runs").desc(),
-        F.col("rule").asc(),
-        F.col("column").asc_nulls_first(),
-    )
-    return (
-        per_rule.withColumn("rank", F.row_number().over(order))
-        .where(F.col("rank") <= limit)
-        .select(*STEP_KEY, "rank", "rule", "column", "failed_rows", "runs")
     )

@@ -3,9 +3,13 @@
 The log is read once (the window's rows, filter pushed down, cached for the three
 aggregations and released before returning). Run-level facts come from one row per run
 (they are repeated on every row of a run), step facts from the step rows, rule failures from
-their ``rule_results``. Each level is one aggregation in Spark; only the small results are
-collected. Percentiles are exact (SQL ``percentile``: linear interpolation between the two
-closest ranks, as ``numpy.percentile`` does by default).
+their ``rule_results``. The three aggregations hold no distinct count and no sort: runs are
+grouped with their status as a key (numbers only, hashed) and their errors taken from the
+few failed rows; step statistics are grouped per step; the distinct runs of each step and of
+each failing rule are counted by grouping step and rule entries with their run first. Only
+the small results are collected; each step's few rules are ranked in Python. Percentiles are
+exact (SQL ``percentile``: linear interpolation between the two closest ranks, as
+``numpy.percentile`` does by default).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import Row
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from sparkforge.errors import ProblemCollector
 from sparkforge.reporting._log_frame import (
@@ -27,7 +32,7 @@ from sparkforge.reporting._log_frame import (
     window_filter,
 )
 from sparkforge.reporting._summary_results import LogSummary, PipelineSummary, StepSummary
-from sparkforge.reporting.rule_failures import STEP_KEY, RuleFailureSummary, top_rule_failures
+from sparkforge.reporting.rule_failures import STEP_KEY, RuleFailureSummary
 from sparkforge.table_operations.failures import operation_failed
 
 if TYPE_CHECKING:
@@ -106,75 +111,199 @@ def summarize(
     check_log_columns(log, _COLUMNS, purpose="summary")
     try:
         condition = window_filter(pipelines=pipelines, since=start, until=end)
-        rows = _levels(log.where(condition).select(*_COLUMNS)).collect()
+        frame = log.where(condition).select(*_COLUMNS).cache()
+        try:
+            run_rows = _pipeline_level(frame).collect()
+            step_rows = _step_level(frame).collect()
+            counts = _run_counts(frame).collect()
+        finally:
+            frame.unpersist()
     except Exception as exc:
         raise operation_failed("summary", "the run log", exc) from exc
-    return _summary(*_split(rows, limit), start, end)
+    step_rows, rule_rows = _top_rules(counts, step_rows, top_rules)
+    return _summary(run_rows, step_rows, rule_rows, start, end)
 
 
 def _is(column: str, value: str) -> Column:
     return F.col(column) == F.lit(value)
 
 
-def _entry(kind: str, **fields: Column) -> Column:
-    """Return one entry of a log row: its ``kind``, its grouping keys and its values."""
-    return F.struct(
-        F.lit(kind).alias("kind"),
-        *(fields.get(name, F.lit(None)).cast(kind_of).alias(name) for name, kind_of in _ENTRY),
-    )
+def _mean(total: Column, count: Column) -> Column:
+    return F.when(count > 0, total / count)
 
 
-def _entries(frame: DataFrame) -> DataFrame:
-    """Return the entries of every log row (see :func:`_levels`), exploded."""
+def _pipeline_level(frame: DataFrame) -> DataFrame:
+    """One row per pipeline (columns named as the fields), aggregated over one row per run.
+
+    The runs are first grouped with their status as a key (so the aggregation holds numbers
+    only and is hashed, not sorted), then merged per run (a run's status is the same on all
+    its rows; if not, the greatest is kept); the errors come from the few failed rows.
+    """
     step = _is("row_kind", "step")
-    common = {"run_id": F.col("run_id")}
-    at_step = {"step": F.col("step"), "phase": F.col("phase")}
-    run_entry = _entry(
-        "R",
-        **common,
-        text=F.col("run_status"),
-        rows=F.lit(1),
-        started=micros("run_started_at"),
-        ended=micros("run_ended_at"),
-        written=F.when(step, F.col("rows_written")),
-        rate=F.when(step, F.col("validation_rate")),
+    by_status = frame.groupBy("pipeline_name", "run_id", "run_status").agg(
+        F.count(F.lit(1)).alias("log_rows"),
+        micros(F.max("run_started_at")).alias("started"),
+        micros(F.max("run_ended_at")).alias("ended"),
+        F.sum(F.when(step, F.col("rows_written"))).alias("written"),
+        F.sum(F.when(step, F.col("validation_rate"))).alias("rate_sum"),
+        F.count(F.when(step, F.col("validation_rate"))).alias("rate_count"),
     )
-    run_error = _entry("ER", **common, text=F.col("error_message"), rows=F.lit(1))
-    step_error = _entry(
-        "EF", **common, text=F.col("error_message"), number=F.col("step_index"), rows=F.lit(1)
+    runs = by_status.groupBy("pipeline_name", "run_id").agg(
+        F.sum("log_rows").alias("log_rows"),
+        F.max("run_status").alias("status"),
+        F.max("started").alias("started"),
+        F.max("ended").alias("ended"),
+        F.sum("written").alias("written"),
+        F.sum("rate_sum").alias("rate_sum"),
+        F.sum("rate_count").alias("rate_count"),
     )
-    step_entry = _entry(
-        "S",
-        **at_step,
-        number=F.col("duration_secs"),
-        rows=F.lit(1),
-        index=F.col("step_index"),
-        failed=_is("step_status", "failed").cast("int"),
-        skipped=_is("step_status", "skipped").cast("int"),
-        written=F.col("rows_written"),
-        rate=F.col("validation_rate"),
+    run_error = _is("row_kind", "run") & F.col("error_message").isNotNull()
+    failed_step = _is("step_status", "failed")
+    errors = (
+        frame.where(run_error | failed_step)
+        .groupBy("pipeline_name", "run_id")
+        .agg(
+            F.max(F.when(run_error, F.col("error_message"))).alias("run_error"),
+            F.min(F.when(failed_step, F.struct("step_index", "error_message"))).alias("step"),
+        )
+        .select(
+            "pipeline_name",
+            "run_id",
+            F.coalesce("run_error", "step.error_message").alias("error"),
+        )
     )
-    step_run = _entry("U", **at_step, **common, rows=F.lit(1))
-    failed_rules = F.filter(
-        F.coalesce(F.col("rule_results"), F.array()), lambda r: r["failed_rows"] > 0
+    runs = runs.join(errors, ["pipeline_name", "run_id"], "left").select(
+        "*", ((F.col("ended") - F.col("started")) / F.lit(1_000_000.0)).alias("secs")
     )
-    rule_entries = F.transform(
-        failed_rules,
-        lambda r: _entry(
-            "F",
-            **at_step,
-            **common,
-            rule=r["rule"],
-            column=r["column"],
-            failed_rows=r["failed_rows"],
+    failed = _is("status", "failed")
+    latest_failed = F.max(F.when(failed, F.struct("started", "run_id", "error")))
+    return (
+        runs.groupBy("pipeline_name")
+        .agg(
+            F.count(F.lit(1)).alias("runs"),
+            F.sum("log_rows").alias("log_rows"),
+            F.count(F.when(_is("status", "success"), 1)).alias("succeeded_runs"),
+            F.count(F.when(failed, 1)).alias("failed_runs"),
+            F.min("started").alias("first_run_at"),
+            F.max("started").alias("last_run_at"),
+            F.max(F.struct("started", "run_id", "status")).alias("latest"),
+            latest_failed.alias("latest_failed"),
+            F.expr(f"percentile(secs, {_PERCENTILES})").alias("secs"),
+            F.sum("written").alias("rows_written"),
+            _mean(F.sum("rate_sum"), F.sum("rate_count")).alias("mean_validation_rate"),
+        )
+        .select(
+            "*",
+            F.col("latest.status").alias("last_status"),
+            F.col("latest_failed.started").alias("last_failed_at"),
+            F.col("latest_failed.error").alias("last_error_message"),
+            F.col("secs")[0].alias("run_duration_p50_secs"),
+            F.col("secs")[1].alias("run_duration_p95_secs"),
+        )
+        .drop("latest", "latest_failed", "secs")
+    )
+
+
+def _step_level(frame: DataFrame) -> DataFrame:
+    """One row per pipeline, step and phase (columns named as the fields but ``runs``)."""
+    return (
+        frame.where(_is("row_kind", "step"))
+        .groupBy(*STEP_KEY)
+        .agg(
+            F.min("step_index").alias("order"),
+            F.count(F.when(_is("step_status", "failed"), 1)).alias("failed"),
+            F.count(F.when(_is("step_status", "skipped"), 1)).alias("skipped"),
+            F.expr(f"percentile(duration_secs, {_PERCENTILES})").alias("secs"),
+            F.max("duration_secs").alias("duration_max_secs"),
+            F.sum("rows_written").alias("rows_written"),
+            F.avg("validation_rate").alias("mean_validation_rate"),
+            F.min("validation_rate").alias("min_validation_rate"),
+        )
+        .select(
+            "*",
+            F.col("secs")[0].alias("duration_p50_secs"),
+            F.col("secs")[1].alias("duration_p95_secs"),
+        )
+        .drop("secs")
+    )
+
+
+_RULE = T.StructType(
+    [
+        T.StructField("is_rule", T.BooleanType()),
+        T.StructField("rule", T.StringType()),
+        T.StructField("column", T.StringType()),
+        T.StructField("failed_rows", T.LongType()),
+    ]
+)
+
+
+def _run_counts(frame: DataFrame) -> DataFrame:
+    """Per step (``is_rule`` false) and per failing rule of a step: distinct runs, failed rows.
+
+    Each step row gives one entry for its step and one per rule that failed rows; they are
+    grouped with the run first (so the runs are counted distinct by a second, plain count).
+    """
+    failed = F.filter(F.col("rule_results"), lambda r: r["failed_rows"] > 0)
+    rules = F.transform(
+        failed,
+        lambda r: F.struct(
+            F.lit(True).alias("is_rule"),
+            r["rule"].alias("rule"),
+            r["column"].alias("column"),
+            r["failed_rows"].cast("long").alias("failed_rows"),
         ),
     )
-    entries = F.concat(
-        F.array(run_entry),
-        F.when(_is("row_kind", "run") & F.col("error_message").isNotNull(), F.array(run_error))
-        .otherwise(F.array().cast(F.array(run_entry).dataType)),
+    step = F.struct(
+        F.lit(False).alias("is_rule"),
+        *(F.lit(None).cast(f.dataType).alias(f.name) for f in _RULE.fields[1:]),
     )
-    return frame.select(F.explode(entries).alias("e")).select("e.*")
+    entries = F.concat(F.array(step), F.coalesce(rules, F.array().cast(T.ArrayType(_RULE))))
+    keys = (*STEP_KEY, "is_rule", "rule", "column")
+    return (
+        frame.where(_is("row_kind", "step"))
+        .select(*STEP_KEY, "run_id", F.explode(entries).alias("e"))
+        .select(*STEP_KEY, "run_id", "e.*")
+        .groupBy(*keys, "run_id")
+        .agg(F.sum("failed_rows").alias("failed_rows"))
+        .groupBy(*keys)
+        .agg(F.count(F.lit(1)).alias("runs"), F.sum("failed_rows").alias("failed_rows"))
+    )
+
+
+def _top_rules(counts: list[Row], steps: list[Row], limit: int) -> tuple[list[Row], list[Row]]:
+    """Return the step rows with their ``runs`` and each step's ``limit`` top rule rows.
+
+    Rules are ranked per step: most failed rows first, then most runs, then rule and column
+    names (NULL first).
+    """
+    runs = {tuple(r[k] for k in STEP_KEY): r["runs"] for r in counts if not r["is_rule"]}
+    with_runs = [Row(**r.asDict(), runs=runs.get(tuple(r[k] for k in STEP_KEY), 0)) for r in steps]
+    rules = sorted(
+        (r for r in counts if r["is_rule"]),
+        key=lambda r: (
+            *((r[k] is not None, r[k] or "") for k in STEP_KEY),
+            -(r["failed_rows"] or 0),
+            -r["runs"],
+            r["rule"] is not None,
+            r["rule"] or "",
+            r["column"] is not None,
+            r["column"] or "",
+        ),
+    )
+    ranked: list[Row] = []
+    rank, previous = 0, None
+    for row in rules:
+        key = tuple(row[k] for k in STEP_KEY)
+        rank = rank + 1 if key == previous else 1
+        previous = key
+        if rank <= limit:
+            ranked.append(Row(**{k: row[k] for k in STEP_KEY}, rank=rank, **{
+                k: row[k] for k in ("rule", "column", "failed_rows", "runs")
+            }))  # fmt: skip
+    return with_runs, ranked
+
+
 def _fields(row: Row, *drop: str) -> dict[str, Any]:
     """Return a collected row's values: instants (``*_at``, micros) made aware, NaN made None."""
     return {

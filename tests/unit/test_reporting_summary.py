@@ -19,6 +19,7 @@ from sparkforge.reporting.summary import (
     PipelineSummary,
     StepSummary,
     _summary,
+    _top_rules,
     summarize,
 )
 from sparkforge.writer.models import LOG_COLUMNS
@@ -220,3 +221,33 @@ def test_text_contents() -> None:
     assert "  last failure 2026-03-01 23:30:00 UTC: -" in lines
     # Columns line up: every row of the pipelines table is as wide as its header.
     assert len({len(line) for line in lines[2:5]}) == 1
+
+
+def test_top_rules_rank_per_step_and_give_steps_their_runs() -> None:
+    def count(step: str, rule: str | None, column: str | None, runs: int, failed: int) -> Row:
+        return Row(
+            pipeline_name="orders", step=step, phase="silver", is_rule=rule is not None,
+            rule=rule, column=column, runs=runs, failed_rows=failed if rule else None,
+        )  # fmt: skip
+
+    counts = [
+        count("clean", None, None, 4, 0),
+        count("clean", "b", "id", 2, 9),
+        count("clean", "a", "id", 3, 9),  # same failed rows, more runs: first
+        count("clean", "c", "id", 1, 9),
+        count("clean", "c", None, 1, 9),  # same figures and rule: the NULL column first
+        count("load", "z", "x", 1, 1),
+    ]
+    steps = [
+        Row(pipeline_name="orders", step=name, phase="silver", order=order)
+        for name, order in (("clean", 1), ("load", 0), ("idle", 2))
+    ]
+    with_runs, ranked = _top_rules(counts, steps, 3)
+    assert [(r["step"], r["runs"]) for r in with_runs] == [("clean", 4), ("load", 0), ("idle", 0)]
+    assert [(r["step"], r["rank"], r["rule"], r["column"], r["runs"]) for r in ranked] == [
+        ("clean", 1, "a", "id", 3),
+        ("clean", 2, "b", "id", 2),
+        ("clean", 3, "c", None, 1),
+        ("load", 1, "z", "x", 1),
+    ]
+    assert all(r["failed_rows"] in (9, 1) for r in ranked)
