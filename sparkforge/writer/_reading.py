@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 
 from sparkforge.errors import ProblemCollector
+from sparkforge.reporting._log_frame import check_names
 from sparkforge.writer.exceptions import WriterValidationError
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ datetime.datetime(2026, 1, 2, 0, 0)
     """
     problems = ProblemCollector()
     filters = {
-        name: _text_values(problems, name, value)
+        name: check_names(problems, name, value)
         for name, value in (("pipeline_name", pipeline_name), ("run_id", run_id))
     }
     bounds: dict[str, datetime] = {}
@@ -77,7 +78,7 @@ datetime.datetime(2026, 1, 2, 0, 0)
     condition = F.lit(True)
     for name, values in filters.items():
         if values:
-            condition = condition & F.col(name).isin(values)
+            condition = condition & F.col(name).isin(list(values))
     if "since" in bounds:
         condition = condition & (F.col("run_started_at") >= F.lit(bounds["since"]))
         condition = condition & (F.col("run_date") >= F.lit(bounds["since"].date()))
@@ -109,17 +110,3 @@ def _time_travel_point(
             return None
         return (None, timestamp.astimezone(timezone.utc))
     return None
-
-
-def _text_values(problems: ProblemCollector, name: str, value: object) -> list[str]:
-    """Return a filter's values: a string or a non-empty sequence of strings."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple, set, frozenset)):
-        values = list(value)
-        if values and all(isinstance(v, str) for v in values):
-            return values
-    problems.add(name, f"expected a string or a non-empty sequence of strings, got {value!r}")
-    return []

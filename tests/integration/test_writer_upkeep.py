@@ -86,6 +86,10 @@ def test_read_logs_travels_to_a_version_and_an_instant(
     assert _runs(writer, as_of_timestamp=at) == {first.run_id}
     assert _runs(writer) == {first.run_id, second.run_id}
     assert _runs(writer, as_of_version=version, pipeline_name="elsewhere") == set()
+    assert _runs(writer, run_id=[first.run_id]) == {first.run_id}
+    assert _runs(writer, run_id=(first.run_id, second.run_id), as_of_version=version) == {
+        first.run_id
+    }
 
     with pytest.raises(WriterValidationError) as caught:
         writer.read_logs(as_of_version=-1, as_of_timestamp=datetime(2026, 1, 1))
