@@ -15,6 +15,10 @@ released, so callers and alerting can match on them.
     │   └── StepError
     ├── TableOperationError (RuntimeError)
     │   └── sparkforge.writer.WriterTableError
+    ├── ExportError (RuntimeError)          export and OpenLineage emission
+    ├── ReportError (RuntimeError)          the HTML report
+    ├── NotificationError (RuntimeError)    alerts posted to a webhook
+    ├── SessionError (RuntimeError)         a session the CLI could not start
     └── sparkforge.writer.WriterError       root of the writer's errors
 
 This module imports nothing from pyspark or the rest of sparkforge.
@@ -35,11 +39,14 @@ __all__ = [
     "ERROR_TEMPLATES",
     "ErrorText",
     "ExportError",
+    "NotificationError",
     "PipelineError",
     "Problem",
     "ProblemCollector",
     "render_problems",
+    "ReportError",
     "RunReport",
+    "SessionError",
     "SparkForgeError",
     "StepError",
     "StepOutcome",
@@ -60,6 +67,7 @@ ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
         "EXPORT_TARGET_EXISTS": "Export target {target} already exists ({hint}).",
         "IDENTIFIER_INVALID": "Invalid {kind} name {name!r}: {reason}.",
         "MODEL_INVALID": "Invalid {model}: {problems}",
+        "NOTIFY_FAILED": "Posting {findings} finding(s) to {url} failed: {reason}.",
         "OPENLINEAGE_EMIT_FAILED": (
             "Sending OpenLineage events failed after {sent} of {events} were sent: {reason}."
         ),
@@ -69,7 +77,9 @@ ERROR_TEMPLATES: Mapping[str, str] = MappingProxyType(
         "PIPELINE_GRAPH_INVALID": "Invalid pipeline: {reason}.",
         "PIPELINE_INPUT_INVALID": "Invalid input to the pipeline run: {reason}.",
         "PIPELINE_RUN_FAILED": "Pipeline {pipeline} run {run_id} failed: {reason}.",
+        "REPORT_RENDER_FAILED": "Rendering the HTML report to {target} failed: {reason}.",
         "RULES_INVALID": "Invalid validation rules for step {step}: {reason}.",
+        "SPARK_SESSION_FAILED": "Starting a Spark session ({where}) failed: {reason}.",
         "STEP_FAILED": "Step {step} ({phase}) failed: {reason}.",
         "STEP_SKIPPED": "Step {step} ({phase}) was skipped: upstream step {upstream} failed.",
         "TABLE_CONCURRENT_CHANGE": (
@@ -501,3 +511,25 @@ class ExportError(SparkForgeError, RuntimeError):
 
 class TableOperationError(SparkForgeError, RuntimeError):
     """A Delta table operation failed; the Spark or Delta cause is chained."""
+
+
+class ReportError(SparkForgeError, RuntimeError):
+    """Rendering the HTML run report failed (code ``REPORT_RENDER_FAILED``).
+
+    ``OPTIONAL_DEPENDENCY_MISSING`` is raised with this class when the report's packages
+    (``sparkforge[report]``) are not installed.
+    """
+
+
+class NotificationError(SparkForgeError, RuntimeError):
+    """Posting findings to a webhook failed: refused, timed out or answered with an error.
+
+    Code: ``NOTIFY_FAILED``.
+    """
+
+
+class SessionError(SparkForgeError, RuntimeError):
+    """The command line could not start the Spark session it was asked for.
+
+    Code: ``SPARK_SESSION_FAILED``. The library itself never starts a session.
+    """
