@@ -17,7 +17,7 @@ export SPARKFORGE_DELTA_JARS := $(abspath .cache/jars)
 export SPARKFORGE_RELIABILITY_REPORT ?= $(abspath .cache/reliability-figures.jsonl)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup install jars demo test test-unit test-long cov lint fmt bench clean
+.PHONY: help setup install jars browser demo test test-unit test-long cov lint fmt bench clean
 
 help: ## Show the targets and what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,11 +38,15 @@ $(JARS): pyproject.toml scripts/fetch_delta_jars.sh | $(STAMP)
 
 jars: $(JARS) ## Fetch Delta Lake's JARs from Maven Central into .cache/jars
 
+browser: ## Install the OS's Chromium for the HTML report's browser test (Debian's package; root)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium could not be installed: the browser test will fail" >&2; exit 1; }
+
 demo: setup ## Run the example orders pipeline on local Spark + Delta and show its run log
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
 	$(PY) -m examples.demo
 
-test: setup ## Run the whole test suite (unit + real Spark/Delta integration)
+test: setup browser ## Run the whole test suite (unit + real Spark/Delta integration)
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
 	$(PYTEST) -p no:cacheprovider -m "not long"
 
