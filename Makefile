@@ -13,14 +13,17 @@ JAVA_HOME ?= $(shell j=$$(command -v java 2>/dev/null) && dirname $$(dirname $$(
 export JAVA_HOME
 export PYSPARK_PYTHON := $(abspath $(PY))
 export SPARKFORGE_DELTA_JARS := $(abspath .cache/jars)
+# Coverage floors (line + branch): the writer's is the plan's; the package's is the measured one.
+WRITER_COVERAGE  ?= 95
+PACKAGE_COVERAGE ?= 85
 # The reliability suite appends its figures (inputs tried, kills, rows lost) here as JSON lines.
 export SPARKFORGE_RELIABILITY_REPORT ?= $(abspath .cache/reliability-figures.jsonl)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup install jars browser demo test test-unit test-long cov lint fmt bench clean
+.PHONY: help setup install jars browser demo test test-unit test-long test-cov cov lint fmt type-check quality security docs bench clean coverage-gates
 
 help: ## Show the targets and what they do
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +49,11 @@ demo: setup ## Run the example orders pipeline on local Spark + Delta and show i
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
 	$(PY) -m examples.demo
 
-test: setup browser ## Run the whole test suite (unit + real Spark/Delta integration)
+test: setup browser ## The whole suite (unit + real Spark/Delta) with the coverage gates, then the docs build
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
-	$(PYTEST) -p no:cacheprovider -m "not long"
+	$(PY) -m coverage erase
+	$(PYTEST) -p no:cacheprovider -m "not long" --cov --cov-report=
+	$(MAKE) --no-print-directory coverage-gates docs
 
 test-unit: setup ## Run the tests that need no JVM
 	$(PYTEST) -m "not spark and not long"
@@ -56,13 +61,33 @@ test-unit: setup ## Run the tests that need no JVM
 test-long: setup ## Run the long reliability variants
 	$(PYTEST) -m long
 
-cov: setup ## Run the suite with branch coverage
-	$(PYTEST) -m "not long" --cov --cov-report=term
+test-cov: setup browser ## The suite with line+branch coverage: writer >= 95%, the package >= its floor
+	$(PY) -m coverage erase
+	$(PYTEST) -p no:cacheprovider -m "not long" --cov --cov-report=
+	$(MAKE) --no-print-directory coverage-gates
+
+cov: test-cov ## Alias of test-cov
+
+coverage-gates: ## Check the coverage of the last run (test or test-cov) against the floors
+	$(PY) -m coverage report --include='sparkforge/writer/*' --fail-under=$(WRITER_COVERAGE)
+	$(PY) -m coverage report --fail-under=$(PACKAGE_COVERAGE)
 
 lint: setup ## ruff format --check, ruff check, mypy --strict
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+
+type-check: setup ## mypy --strict on the package, tests, examples and benchmarks
+	$(PY) -m mypy
+
+docs: setup ## Build the documentation site into site/ (mkdocs --strict: any warning fails)
+	$(PY) -m mkdocs build --strict --site-dir site
+
+quality: lint docs ## Format, lint, types and the docs build
+
+security: setup ## bandit on sparkforge/ (waivers in pyproject) and pip-audit on the installed packages
+	$(PY) -m bandit -c pyproject.toml -r sparkforge -q
+	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off
 
 fmt: setup ## Format and autofix with ruff
 	$(PY) -m ruff format .
