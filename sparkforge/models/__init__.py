@@ -33,13 +33,14 @@ from sparkforge.models.enums import (
     WriteModeName,
 )
 from sparkforge.models.rates import RATE_TOLERANCE, validation_rate
-from sparkforge.models.report import ExecutionContext, PipelineReport
+from sparkforge.models.report import ExecutionContext, LogWriteOutcome, PipelineReport
 from sparkforge.models.results import ErrorInfo, PipelineMetrics, RuleResult, StepResult
 
 __all__ = [
     "ErrorInfo",
     "ExecutionContext",
     "JsonDict",
+    "LogWriteOutcome",
     "Phase",
     "PhaseName",
     "PipelineConfig",

@@ -1,6 +1,6 @@
-"""One run as a whole: where it executed, and what it did.
+"""One run as a whole: where it executed, what it did, and how its logging went.
 
-:class:`ExecutionContext` and :class:`PipelineReport`.
+:class:`ExecutionContext`, :class:`LogWriteOutcome` and :class:`PipelineReport`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from sparkforge._parsing import Reader
 
-__all__ = ["ExecutionContext", "PipelineReport"]
+__all__ = ["ExecutionContext", "LogWriteOutcome", "PipelineReport"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +108,62 @@ class ExecutionContext(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LogWriteOutcome(Model):
+    """How writing a run's report to the run log went, when the pipeline logs every run.
+
+    Parameters
+    ----------
+    table
+        The log table written to.
+    rows_written
+        Rows committed, as counted by Delta in the commit's metrics.
+    table_version
+        The log table's version of the commit, None when nothing was committed.
+    skipped
+        Whether Delta found the run already logged (nothing was added).
+    duration_secs
+        Seconds the write took, from a monotonic clock.
+    error
+        Why the write failed; None when it did not.
+
+    .. versionadded:: 0.2.0
+    """
+
+    table: str
+    rows_written: int = 0
+    table_version: int | None = None
+    skipped: bool = False
+    duration_secs: float = 0.0
+    error: ErrorInfo | None = None
+
+    @property
+    def success(self) -> bool:
+        """Whether the report reached the log (written now, or found already there)."""
+        return self.error is None
+
+    @classmethod
+    def _read(cls, reader: Reader, data: object, path: str) -> Self | None:
+        m = reader.mapping(data, path or "<root>")
+        if m is None:
+            return None
+        before = len(reader.problems)
+        error_raw = reader.get(m, "error", path, optional=True)
+        result = cls(
+            table=cast("str", reader.string(m, "table", path)),
+            rows_written=cast("int", reader.integer(m, "rows_written", path)),
+            table_version=reader.integer(m, "table_version", path, optional=True),
+            skipped=cast("bool", reader.boolean(m, "skipped", path)),
+            duration_secs=cast("float", reader.number(m, "duration_secs", path)),
+            error=(
+                None
+                if error_raw is None
+                else ErrorInfo._read(reader, error_raw, join_path(path, "error"))
+            ),
+        )
+        return None if len(reader.problems) > before else result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineReport(Model):
     """Everything one pipeline run did, in execution order.
 
@@ -132,6 +188,12 @@ class PipelineReport(Model):
     error
         Why the run failed outside any step (for example before its first step);
         ``None`` when it did not, or when the failure is a step's (see that step's ``error``).
+    log_write
+        How writing this report to the run log went, for a pipeline built with a
+        ``log_writer``; None otherwise. The row written to the log has it None (it is known
+        only once the write ended).
+
+        .. versionadded:: 0.2.0
     """
 
     run_id: str
@@ -144,6 +206,7 @@ class PipelineReport(Model):
     metrics: PipelineMetrics = field(default_factory=PipelineMetrics)
     context: ExecutionContext | None = None
     error: ErrorInfo | None = None
+    log_write: LogWriteOutcome | None = None
 
     def step(self, name: str) -> StepResult:
         """Return the result of the step called ``name``.
@@ -173,6 +236,7 @@ class PipelineReport(Model):
         metrics_raw = reader.get(m, "metrics", path, optional=True)
         context_raw = reader.get(m, "context", path, optional=True)
         error_raw = reader.get(m, "error", path, optional=True)
+        log_write_raw = reader.get(m, "log_write", path, optional=True)
         metrics = (
             PipelineMetrics.from_steps(kept)
             if metrics_raw is None
@@ -196,6 +260,11 @@ class PipelineReport(Model):
                 None
                 if error_raw is None
                 else ErrorInfo._read(reader, error_raw, join_path(path, "error"))
+            ),
+            log_write=(
+                None
+                if log_write_raw is None
+                else LogWriteOutcome._read(reader, log_write_raw, join_path(path, "log_write"))
             ),
         )
         return None if len(reader.problems) > before else result

@@ -2,6 +2,9 @@
 
 Declare the steps with :class:`PipelineBuilder`, get a :class:`PipelineRunner` from
 ``to_pipeline()``, and run it; every run returns a :class:`~sparkforge.models.PipelineReport`.
+Give the builder a ``log_writer`` and every run writes its report to that Delta log when it
+ends, crashes included (:class:`RunLogConfig` sets the failure policy and the tags, among them
+those :func:`environment_tags` detects).
 See ``docs/pipeline.md`` for what each count means and how the run modes behave.
 """
 
@@ -14,6 +17,8 @@ from sparkforge.pipeline.plan import (
     QUARANTINE_SUFFIX,
     PipelinePlan,
 )
+from sparkforge.pipeline.run_environment import environment_tags
+from sparkforge.pipeline.run_log import RunLogConfig
 from sparkforge.pipeline.runner import PipelineRunner
 from sparkforge.pipeline.steps import (
     BronzeStep,
@@ -26,6 +31,7 @@ from sparkforge.pipeline.steps import (
 
 __all__ = [
     "BronzeStep",
+    "environment_tags",
     "GoldStep",
     "GoldTransform",
     "PipelineBuilder",
@@ -34,6 +40,7 @@ __all__ = [
     "QUARANTINE_AT_COL",
     "QUARANTINE_RUN_ID_COL",
     "QUARANTINE_SUFFIX",
+    "RunLogConfig",
     "SilverStep",
     "SilverTransform",
     "StepSpec",

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, NoReturn
 from sparkforge.errors import ConfigurationError, SparkForgeError
 from sparkforge.models import PipelineConfig
 from sparkforge.pipeline.plan import build_plan
+from sparkforge.pipeline.run_log import RunLogConfig
 from sparkforge.pipeline.runner import PipelineRunner
 from sparkforge.pipeline.steps import BronzeStep, GoldStep, SilverStep
 from sparkforge.table_operations import TableRef, validate_identifier
 from sparkforge.validation import normalize_rules
+from sparkforge.writer import LogWriter
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -71,11 +73,23 @@ class PipelineBuilder:
         How the pipeline runs (thresholds, parallelism, quarantine, raising).
     pipeline_name
         The name in reports and logs.
+    log_writer
+        A :class:`~sparkforge.writer.LogWriter`: every run of the pipeline writes its report
+        to that log when it ends (success, failure, or an exception escaping the run, which
+        then propagates unchanged). None (the default) logs nothing.
+
+        .. versionadded:: 0.2.0
+    log_config
+        How runs are logged: the failure policy (``strict``), the tags detected from the
+        environment and extra tags. Needs a ``log_writer``.
+
+        .. versionadded:: 0.2.0
 
     Raises
     ------
     ConfigurationError
-        ``CONFIG_INVALID`` for an invalid schema name, config or pipeline name.
+        ``CONFIG_INVALID`` for an invalid schema name, config, pipeline name, log writer or
+        log config (or a log config without a log writer).
 
     Examples
     --------
@@ -97,6 +111,11 @@ class PipelineBuilder:
         )
         report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
 
+    The same pipeline, logging every run to a Delta log (see docs/pipeline.md)::
+
+        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+        pipeline = PipelineBuilder(spark, schema="shop", log_writer=writer)...to_pipeline()
+
     .. versionadded:: 0.1.0
     """
 
@@ -107,6 +126,8 @@ class PipelineBuilder:
         schema: str,
         config: PipelineConfig | None = None,
         pipeline_name: str = "pipeline",
+        log_writer: LogWriter | None = None,
+        log_config: RunLogConfig | None = None,
     ) -> None:
         try:
             validate_identifier(schema, kind="schema")
@@ -118,10 +139,26 @@ class PipelineBuilder:
         name: object = pipeline_name
         if not isinstance(name, str) or not name.strip():
             _invalid("PipelineBuilder(pipeline_name)", f"expected a non-empty string, got {name!r}")
+        writer: object = log_writer
+        if writer is not None and not isinstance(writer, LogWriter):
+            _invalid(
+                "PipelineBuilder(log_writer)",
+                f"expected a sparkforge.writer.LogWriter, got {type(writer).__name__}",
+            )
+        given_log: object = log_config
+        if given_log is not None and not isinstance(given_log, RunLogConfig):
+            _invalid(
+                "PipelineBuilder(log_config)",
+                f"expected a RunLogConfig, got {type(given_log).__name__}",
+            )
+        if log_config is not None and log_writer is None:
+            _invalid("PipelineBuilder(log_config)", "it needs a log_writer to log the runs to")
         self._spark = spark
         self._schema = schema
         self._config = config if config is not None else PipelineConfig()
         self._pipeline_name = pipeline_name
+        self._log_writer = log_writer
+        self._log_config = log_config
         self._steps: list[StepSpec] = []
 
     @property
@@ -301,6 +338,8 @@ class PipelineBuilder:
             schema=self._schema,
             config=self._config,
             pipeline_name=self._pipeline_name,
+            log_writer=self._log_writer,
+            log_config=self._log_config,
         )
 
     def _table(self, option: str, table_name: object) -> str:

@@ -5,6 +5,9 @@ A run never raises for what happens to its data: a failing step is recorded in t
 report's status is ``failed``. A problem outside any step (a missing bronze DataFrame, say)
 gives a report without steps whose ``error`` says why. Only with
 ``PipelineConfig(raise_on_failure=True)`` does a failed run raise, after its report is built.
+
+With a ``log_writer`` every run's report is written to the log when the run ends, before any
+exception propagates; :mod:`sparkforge.pipeline.run_log` states the failure policy.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from sparkforge.models import (
     RunMode,
     RunStatus,
     StepStatus,
+    utc_now,
 )
 from sparkforge.performance import Timer
 from sparkforge.pipeline._execute import RunContext, run_step, skipped_step
+from sparkforge.pipeline._progress import Progress
 from sparkforge.pipeline._scheduler import execute_graph
+from sparkforge.pipeline.run_log import RunLogConfig, log_run, note_log_failure, run_tags
 from sparkforge.pipeline.steps import BronzeStep
 from sparkforge.table_operations import ensure_schema
 
@@ -39,8 +45,9 @@ if TYPE_CHECKING:
 
     from pyspark.sql import SparkSession
 
-    from sparkforge.models import PipelineConfig, StepResult
+    from sparkforge.models import PipelineConfig
     from sparkforge.pipeline.plan import PipelinePlan
+    from sparkforge.writer import LogWriter
 
 __all__ = ["PipelineRunner"]
 
@@ -60,6 +67,15 @@ class PipelineRunner:
         How runs go.
     pipeline_name
         The name in reports and logs.
+    log_writer
+        Where to log every run when it ends (crashes included); None logs nothing.
+
+        .. versionadded:: 0.2.0
+    log_config
+        How runs are logged (the failure policy, environment and extra tags); defaults to
+        ``RunLogConfig()``. Used only with a ``log_writer``.
+
+        .. versionadded:: 0.2.0
 
     Notes
     -----
@@ -86,12 +102,16 @@ class PipelineRunner:
         schema: str,
         config: PipelineConfig,
         pipeline_name: str,
+        log_writer: LogWriter | None = None,
+        log_config: RunLogConfig | None = None,
     ) -> None:
         self._spark = spark
         self._plan = plan
         self._schema = schema
         self._config = config
         self._pipeline_name = pipeline_name
+        self._log_writer = log_writer
+        self._log_config = log_config if log_config is not None else RunLogConfig()
         self._log = PipelineLogger("sparkforge.pipeline", pipeline=pipeline_name)
 
     @property
@@ -114,6 +134,16 @@ class PipelineRunner:
         """The pipeline's name."""
         return self._pipeline_name
 
+    @property
+    def log_writer(self) -> LogWriter | None:
+        """Where every run is logged when it ends; None when runs are not logged."""
+        return self._log_writer
+
+    @property
+    def log_config(self) -> RunLogConfig:
+        """How runs are logged."""
+        return self._log_config
+
     def run_initial_load(
         self, *, bronze_sources: Mapping[str, DataFrame], tags: Mapping[str, str] | None = None
     ) -> PipelineReport:
@@ -124,17 +154,23 @@ class PipelineRunner:
         bronze_sources
             One DataFrame per bronze step, by step name.
         tags
-            Labels recorded in the report's context (environment, job id ...).
+            Labels recorded in the report's context (environment, job id ...). With a
+            ``log_writer`` they win over the detected environment tags and the
+            ``log_config``'s tags.
 
         Returns
         -------
         PipelineReport
-            What the run did; its status is ``failed`` if anything failed.
+            What the run did; its status is ``failed`` if anything failed. With a
+            ``log_writer``, ``log_write`` says how logging it went.
 
         Raises
         ------
         PipelineError
-            ``PIPELINE_RUN_FAILED``, only with ``raise_on_failure``; ``.report`` holds the report.
+            ``PIPELINE_RUN_FAILED`` with ``raise_on_failure`` when the run failed, or with
+            ``RunLogConfig(strict=True)`` when its report could not be logged; ``.report``
+            holds the report. Any exception escaping the run (``KeyboardInterrupt`` ...)
+            propagates unchanged, after the run's report was logged.
         """
         return self._run(RunMode.INITIAL, bronze_sources, tags)
 
@@ -205,49 +241,116 @@ class PipelineRunner:
         run_id = str(uuid.uuid4())
         log = self._log.bind(run_id=run_id)
         log.info("run started (%s, %d steps)", mode, len(self._plan.order))
-        steps: list[StepResult] = []
-        error: Exception | None = None
-        facts: dict[str, str | None] = {}
+        progress = Progress(order=self._plan.order)
+        timer = Timer()
+        try:
+            with timer:
+                error = self._execute(mode, bronze_sources, tags, run_id, log, progress)
+            report = self._report(mode, run_id, timer, progress, error)
+        except BaseException as exc:  # a crash of the runner itself, KeyboardInterrupt included
+            if self._log_writer is not None:
+                self._log_crash(exc, mode, run_id, timer, progress, log)
+            raise
+        failed = [s.step_name for s in report.steps if s.status is StepStatus.FAILED]
+        reason = (
+            f"{type(error).__name__}: {error}"
+            if error is not None
+            else f"step(s) {', '.join(failed)} failed"
+        )
+        if report.status is RunStatus.SUCCESS:
+            log.info("run succeeded in %.3fs", timer.duration_secs)
+        else:
+            log.error("run failed: %s", reason)
+        write_error: BaseException | None = None
+        if self._log_writer is not None:
+            report, write_error = log_run(self._log_writer, report, log=log)
+        if report.status is not RunStatus.SUCCESS and self._config.raise_on_failure:
+            raised = PipelineError(
+                "PIPELINE_RUN_FAILED",
+                {"pipeline": self._pipeline_name, "run_id": run_id, "reason": reason},
+                report=report,
+            )
+            if self._log_config.strict:
+                note_log_failure(raised, report)
+            raise raised from error
+        if self._log_config.strict and write_error is not None:
+            table = report.log_write.table if report.log_write is not None else "?"
+            raise PipelineError(
+                "PIPELINE_RUN_FAILED",
+                {
+                    "pipeline": self._pipeline_name,
+                    "run_id": run_id,
+                    "reason": (
+                        f"its report was not written to the log {table} "
+                        f"({type(write_error).__name__}: {write_error})"
+                    ),
+                },
+                report=report,
+            ) from write_error
+        return report
+
+    def _execute(
+        self,
+        mode: RunMode,
+        bronze_sources: Mapping[str, DataFrame],
+        tags: Mapping[str, str] | None,
+        run_id: str,
+        log: PipelineLogger,
+        progress: Progress,
+    ) -> Exception | None:
+        """Run the steps, recording them in ``progress``; return the error outside any step."""
         given_tags: object = tags
         tag_map = _string_map(given_tags)
-        with Timer() as timer:
-            try:
-                problems = self._input_problems(bronze_sources)
-                if tag_map is None:
-                    problems.append(Problem("tags", "expected a mapping of strings to strings"))
-                if problems:
-                    raise PipelineError(
-                        "PIPELINE_INPUT_INVALID", {"reason": render_problems(tuple(problems))}
-                    )
-                facts = _environment(self._spark)
-                ctx = RunContext(
-                    spark=self._spark,
-                    schema=self._schema,
-                    config=self._config,
-                    plan=self._plan,
-                    mode=mode,
-                    run_id=run_id,
-                    log=log,
-                    bronze_sources=bronze_sources,
+        if tag_map is not None and self._log_writer is not None:
+            tag_map = run_tags(self._log_config, tag_map)
+        progress.tags = tag_map or {}
+        try:
+            problems = self._input_problems(bronze_sources)
+            if tag_map is None:
+                problems.append(Problem("tags", "expected a mapping of strings to strings"))
+            if problems:
+                raise PipelineError(
+                    "PIPELINE_INPUT_INVALID", {"reason": render_problems(tuple(problems))}
                 )
-                if ctx.writes:
-                    ensure_schema(self._spark, self._schema)
-                try:
-                    steps = execute_graph(
-                        self._plan.order,
-                        self._plan.dependencies,
-                        run=lambda name: run_step(ctx, name),
-                        skip=lambda name, upstream: skipped_step(ctx, name, upstream),
-                        max_parallel=self._config.max_parallel_steps,
-                    )
-                finally:
-                    ctx.release_all()
-            except Exception as exc:
-                error = exc
-        started_at, ended_at = timer.started_at, timer.ended_at
-        assert started_at is not None
-        assert ended_at is not None
-        failed = [s.step_name for s in steps if s.status is StepStatus.FAILED]
+            progress.facts = _environment(self._spark)
+            ctx = RunContext(
+                spark=self._spark,
+                schema=self._schema,
+                config=self._config,
+                plan=self._plan,
+                mode=mode,
+                run_id=run_id,
+                log=log,
+                bronze_sources=bronze_sources,
+            )
+            if ctx.writes:
+                ensure_schema(self._spark, self._schema)
+            try:
+                progress.steps = execute_graph(
+                    self._plan.order,
+                    self._plan.dependencies,
+                    run=lambda name: progress.record(name, lambda: run_step(ctx, name), ctx),
+                    skip=lambda name, upstream: progress.add(skipped_step(ctx, name, upstream)),
+                    max_parallel=self._config.max_parallel_steps,
+                )
+            finally:
+                ctx.release_all()
+        except Exception as exc:
+            return exc
+        return None
+
+    def _report(
+        self,
+        mode: RunMode,
+        run_id: str,
+        timer: Timer,
+        progress: Progress,
+        error: BaseException | None,
+    ) -> PipelineReport:
+        started_at = timer.started_at or utc_now()
+        ended_at = timer.ended_at or utc_now()
+        steps = progress.ordered()
+        failed = any(s.status is StepStatus.FAILED for s in steps)
         status = RunStatus.FAILED if error is not None or failed else RunStatus.SUCCESS
         context = ExecutionContext(
             run_id=run_id,
@@ -255,40 +358,49 @@ class PipelineRunner:
             mode=mode,
             started_at=started_at,
             ended_at=ended_at,
-            spark_version=facts.get("spark_version"),
-            app_id=facts.get("app_id"),
-            user=facts.get("user"),
-            host=facts.get("host"),
-            tags=tag_map or {},
+            spark_version=progress.facts.get("spark_version"),
+            app_id=progress.facts.get("app_id"),
+            user=progress.facts.get("user"),
+            host=progress.facts.get("host"),
+            tags=progress.tags,
         )
-        report = PipelineReport(
+        return PipelineReport(
             run_id=run_id,
             pipeline_name=self._pipeline_name,
             mode=mode,
             status=status,
             started_at=started_at,
             ended_at=ended_at,
-            steps=tuple(steps),
-            metrics=PipelineMetrics.from_steps(tuple(steps)),
+            steps=steps,
+            metrics=PipelineMetrics.from_steps(steps),
             context=context,
             error=None if error is None else ErrorInfo.from_exception(error),
         )
-        if status is RunStatus.SUCCESS:
-            log.info("run succeeded in %.3fs", timer.duration_secs)
-            return report
-        reason = (
-            f"{type(error).__name__}: {error}"
-            if error is not None
-            else f"step(s) {', '.join(failed)} failed"
-        )
-        log.error("run failed: %s", reason)
-        if self._config.raise_on_failure:
-            raise PipelineError(
-                "PIPELINE_RUN_FAILED",
-                {"pipeline": self._pipeline_name, "run_id": run_id, "reason": reason},
-                report=report,
-            ) from error
-        return report
+
+    def _log_crash(
+        self,
+        exc: BaseException,
+        mode: RunMode,
+        run_id: str,
+        timer: Timer,
+        progress: Progress,
+        log: PipelineLogger,
+    ) -> None:
+        """Write the report of a run that raised; never raise (the run's exception goes on)."""
+        assert self._log_writer is not None
+        log.error("run crashed: %s: %s", type(exc).__name__, exc)
+        try:
+            report = self._report(mode, run_id, timer, progress, exc)
+            report, _ = log_run(self._log_writer, report, log=log)
+        except Exception as failure:  # the crash itself may have broken the report's parts
+            log.error(
+                "the crashed run's report could not be built or written: %s: %s",
+                type(failure).__name__,
+                failure,
+            )
+            return
+        if self._log_config.strict:
+            note_log_failure(exc, report)
 
 
 def _environment(spark: SparkSession) -> dict[str, str | None]:

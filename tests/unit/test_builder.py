@@ -14,9 +14,11 @@ from sparkforge.pipeline import (
     GoldStep,
     PipelineBuilder,
     PipelineRunner,
+    RunLogConfig,
     SilverStep,
 )
 from sparkforge.validation import Rule
+from sparkforge.writer import LogWriter, WriterConfig
 from tests.unit._fakes import NoSpark, fake_column
 
 if TYPE_CHECKING:
@@ -52,7 +54,7 @@ def _graph_problems(builder: PipelineBuilder) -> str:
 
 def test_pipeline_package_exports_its_public_names() -> None:
     public = {n for n in vars(pipeline_module) if not n.startswith("_")}
-    public -= {"annotations", "builder", "plan", "runner", "steps"}
+    public -= {"annotations", "builder", "plan", "run_environment", "run_log", "runner", "steps"}
     assert set(pipeline_module.__all__) == public
     # Casefold order, as in every sparkforge module (house style; tests/unit/test_public_api.py).
     assert pipeline_module.__all__ == sorted(pipeline_module.__all__, key=str.casefold)
@@ -380,10 +382,37 @@ def test_builder_rejects_malformed_rules_with_the_step_name() -> None:
         ({"schema": "a/b"}, "PipelineBuilder(schema)"),
         ({"schema": "s", "config": {"max_parallel_steps": 2}}, "PipelineBuilder(config)"),
         ({"schema": "s", "pipeline_name": " "}, "PipelineBuilder(pipeline_name)"),
+        ({"schema": "s", "log_writer": "ops.run_log"}, "PipelineBuilder(log_writer)"),
+        ({"schema": "s", "log_writer": None, "log_config": {}}, "PipelineBuilder(log_config)"),
+        ({"schema": "s", "log_config": RunLogConfig()}, "PipelineBuilder(log_config)"),
     ],
-    ids=["schema-space", "schema-slash", "config-dict", "blank-name"],
+    ids=[
+        "schema-space",
+        "schema-slash",
+        "config-dict",
+        "blank-name",
+        "writer-str",
+        "log-config-dict",
+        "log-config-without-writer",
+    ],
 )
 def test_builder_rejects_invalid_construction(kwargs: dict[str, object], option: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
         PipelineBuilder(cast("SparkSession", NoSpark()), **kwargs)  # type: ignore[arg-type]
     assert caught.value.params["option"] == option
+
+
+def test_builder_hands_its_log_writer_and_config_to_the_pipeline() -> None:
+    spark = cast("SparkSession", NoSpark())
+    writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+    config = RunLogConfig(strict=True, environment_tags=False, tags={"team": "sales"})
+    runner = (
+        PipelineBuilder(spark, schema="shop", log_writer=writer, log_config=config)
+        .with_bronze_rules(name="orders", rules={})
+        .to_pipeline()
+    )
+    assert runner.log_writer is writer
+    assert runner.log_config is config
+    plain = _builder().with_bronze_rules(name="orders", rules={}).to_pipeline()
+    assert plain.log_writer is None
+    assert plain.log_config == RunLogConfig()
