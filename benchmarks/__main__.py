@@ -4,9 +4,12 @@ A full run waits for a quiet machine (1-minute load average <= 1.5) before each 
 cases, at most 2 minutes in all (``--max-wait``), runs every case (but the opt-in ones,
 such as ``aging_writes_10k``, run only when ``--only`` names them), writes
 ``benchmarks/results.json`` and ``benchmarks/results.md``, and prints the summary table.
-Each case records the load average before and after its group. ``--quick`` is a smoke run
-with fewer repetitions and smaller inputs; it and ``--only`` leave the committed results
-alone unless ``--output`` is given. Progress goes to stderr.
+Each case records the load average before and after its group, and when it was measured.
+``--quick`` is a smoke run with fewer repetitions and smaller inputs; it and ``--only``
+leave the committed results alone unless ``--output`` is given. ``--only CASE --output DIR``
+merges the cases it ran into ``DIR/results.json`` (and ``results.md``): the other cases keep
+their figures, their dates and the load they were measured under (see
+:mod:`benchmarks.merging`). Progress goes to stderr.
 
 The Spark cases share ONE SparkSession (``local[2]``, UI off, 2 shuffle partitions,
 ``spark.databricks.delta.snapshotPartitions=2``) whose warehouse and metastore live under
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks.environment import QuietGate, load_average, log, machine_facts, versions
+from benchmarks.merging import merge_documents, read_document
 from benchmarks.results import (
     CASE_FIGURES,
     build_document,
@@ -103,7 +107,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"run only CASE ({', '.join(cases)}); repeatable",
     )
     parser.add_argument(
-        "--output", type=Path, help="write results.json and results.md into this directory"
+        "--output",
+        type=Path,
+        help="write results.json and results.md into this directory; with --only, merge the "
+        "cases run into the results already there (the others are kept)",
     )
     parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine")
     parser.add_argument(
@@ -157,7 +164,8 @@ def _run_spark(
     from benchmarks.analytics import run_analytics
     from benchmarks.common import Bench
     from benchmarks.environment import JobCounter, bench_session
-    from benchmarks.reads import run_filtered_read, run_layout_reads
+    from benchmarks.layouts import run_layout_reads
+    from benchmarks.reads import run_filtered_read
     from benchmarks.scale import run_report_100k
     from benchmarks.sessions import run_session_write
     from benchmarks.writes import run_batch, run_legacy, run_write_1000
@@ -253,6 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     required = CASE_FIGURES if full else {c: f for c, f in CASE_FIGURES.items() if c in cases}
     problems = shape_problems(document, required=required)
     output: Path | None = args.output if args.output is not None else (_HERE if full else None)
+    if output is not None:
+        # A partial run updates the committed results: the other cases keep their figures.
+        previous = None if full else read_document(output / "results.json")
+        document = merge_documents(previous, document)
+        if previous is not None:
+            log(f"merged {', '.join(cases)} into {output / 'results.json'}")
     markdown = render_markdown(document)
     if output is not None:
         output.mkdir(parents=True, exist_ok=True)

@@ -25,18 +25,18 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmarks.aging_fill import AgingTables, fill_kinds
+from benchmarks.common import checkpoint_versions, table_details
 from benchmarks.harness import ratio, summarize
-from sparkforge import table_operations as ops
-from sparkforge.writer import LOG_SCHEMA, WriterConfig
+from sparkforge.writer import WriterConfig
 from sparkforge.writer.config import DEFAULT_COMPACT_EVERY
-from sparkforge.writer.models import rows_from_report
 from tests.factories import make_report
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from datetime import date
 
     from benchmarks.common import Bench
     from sparkforge.models import PipelineReport
@@ -66,6 +66,7 @@ AUTO_COMPACT = "delta.autoOptimize.autoCompact"
 _START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 _CADENCE = timedelta(minutes=10)
 _PIPELINES = 5
+_STEPS = 10
 #: Writes timed on each side of age N: N - 2 .. N + 2.
 _WINDOW = 2
 #: The figures' suffix of each compared table (the plain one has none).
@@ -131,33 +132,11 @@ def _table_options(name: str) -> tuple[dict[str, object], bool]:
 
 def _report(k: int) -> PipelineReport:
     return make_report(
-        10,
+        _STEPS,
         pipeline=f"pipeline_{k % _PIPELINES}",
         run_id=f"aging-{k:06d}",
         start=_START + k * _CADENCE,
     )
-
-
-def _append(bench: Bench, fqn: str, report: PipelineReport) -> date | None:
-    """One plain Delta append of one run with the writer's transaction id (the fill).
-
-    Returns the earliest ``run_date`` of its rows, as the writer's commit returns it.
-    """
-    rows = rows_from_report(report)
-    (
-        bench.spark.createDataFrame(rows, LOG_SCHEMA, verifySchema=False)
-        .coalesce(1)
-        .write.format("delta")
-        .mode("append")
-        .option("txnAppId", f"sparkforge.log/{report.run_id}")
-        .option("txnVersion", "0")
-        .saveAsTable(fqn)
-    )
-    return min((row["run_date"] for row in rows if row["run_date"] is not None), default=None)
-
-
-def _latest_version(bench: Bench, fqn: str) -> int:
-    return int(bench.spark.sql(f"DESCRIBE HISTORY {fqn} LIMIT 1").collect()[0]["version"])
 
 
 def aging_figures(
@@ -254,6 +233,7 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
         The ``aging_writes`` case (see :func:`aging_figures` and its ``note``).
     """
     ages = sorted(ages or ((10, 100) if bench.quick else (10, 1_000)))
+    started = time.perf_counter()
     suffix = f"_{ages[-1]}"
     writers: dict[str, LogWriter] = {}
     set_via: dict[str, str] = {}
@@ -261,66 +241,43 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
         options, enabled = _table_options(name)
         writers[name] = bench.writer(f"aging_{name}{suffix}", **options)
         set_via[name] = ensure_auto_compaction(bench, writers[name].table.fqn, enabled)
-    compacting = writers[AGING_WRITER_COMPACTION]
-    every = compacting.config.compact_every
-    if every is None:
-        raise AssertionError("the writer_compaction table's writer does not compact")
-    # The writer_compaction table's version, followed commit by commit (checked at the end).
-    version = _latest_version(bench, compacting.table.fqn)
-    timed = timed_commits(ages)
-    seconds: dict[str, dict[int, list[float]]] = {name: {n: [] for n in ages} for name in writers}
-    files: dict[str, dict[int, int]] = {name: {} for name in writers}
-    fill_seconds = dict.fromkeys(writers, 0.0)
-    fill_compaction_seconds = 0.0
-    compactions = {"fill": 0, "timed_writes": 0}
+    plain_location = str(table_details(bench.spark, writers[AGING_PLAIN].table.fqn)["location"])
+    aging = AgingTables(
+        bench,
+        writers,
+        compacting=AGING_WRITER_COMPACTION,
+        autocompacting=AGING_DELTA_AUTOCOMPACT,
+        stage_dir=Path(plain_location).parent / f"aging_stage{suffix}",
+    )
     names = list(writers)
     last = ages[-1] + _WINDOW
-    started = time.perf_counter()
+    kinds = fill_kinds(ages, _WINDOW, last)
+    stage_seconds = aging.stage(
+        [_report(k) for k, kind in kinds.items() if kind == "staged"],
+        compression=str(writers[AGING_PLAIN].config.compression),
+    )
+    bench.progress(f"aging: staged {len(aging.adds)} runs' files in {stage_seconds:.0f}s")
+    seconds: dict[str, dict[int, list[float]]] = {name: {n: [] for n in ages} for name in names}
+    files: dict[str, dict[int, int]] = {name: {} for name in names}
+    checkpoints: dict[str, dict[int, int | None]] = {name: {} for name in names}
     for k in range(1, last + 1):
         report = _report(k)
-        order = names[k % len(names) :] + names[: k % len(names)]
-        for name in order:
-            writer = writers[name]
-            start = time.perf_counter()
-            if k in timed:
-                result = writer.write_report(report)
-                if result.skipped or result.rows_written != len(report.steps):
-                    raise AssertionError(f"write {k} into {name} did not happen: {result!r}")
-                if result.maintenance_error is not None:
-                    raise AssertionError(f"write {k} into {name}: {result.maintenance_error}")
-                elapsed = time.perf_counter() - start
+        for name in names[k % len(names) :] + names[: k % len(names)]:
+            if kinds[k] == "timed":
+                elapsed = aging.timed(name, report)
                 for n in ages:
                     if abs(k - n) <= _WINDOW:
                         seconds[name][n].append(elapsed)
-                if writer is compacting:
-                    version = max(result.table_versions)
-                    if result.compacted is not None:
-                        compactions["timed_writes"] += 1
-                        if result.compacted.version is not None:
-                            version = result.compacted.version
             else:
-                day = _append(bench, writer.table.fqn, report)
-                fill_seconds[name] += time.perf_counter() - start
-                if writer is compacting:
-                    version += 1
-                    if version % every == 0:  # as LogUpkeep._keep_compact does
-                        start = time.perf_counter()
-                        compacted = ops.optimize(
-                            bench.spark,
-                            writer.table,
-                            partitions_from=("run_date", day) if day is not None else None,
-                        )
-                        fill_compaction_seconds += time.perf_counter() - start
-                        compactions["fill"] += 1
-                        if compacted.version is not None:
-                            version = compacted.version
+                aging.fill(name, report, kinds[k])
             if k in ages:
-                detail = bench.spark.sql(f"DESCRIBE DETAIL {writer.table.fqn}").collect()[0]
-                files[name][k] = int(detail["numFiles"])
-        if k % 100 == 0 or k in ages:
+                files[name][k] = aging.files[name]
+                done = checkpoint_versions(aging.locations[name].removeprefix("file:"))
+                checkpoints[name][k] = max(done) if done else None
+        if k % 500 == 0 or k in ages:
             bench.progress(
                 f"aging: {k}/{last} commits in {time.perf_counter() - started:.0f}s, files "
-                + ", ".join(f"{n} {files[n].get(k, '-')}" for n in names)
+                + ", ".join(f"{n} {aging.files[n]}" for n in names)
             )
     versions: dict[str, int] = {}
     operations: dict[str, dict[str, int]] = {}
@@ -331,49 +288,69 @@ def run_aging(bench: Bench, ages: Sequence[int] | None = None) -> dict[str, obje
             str(row["operation"]): int(row["count"])
             for row in history.groupBy("operation").count().collect()
         }
-    if versions[AGING_WRITER_COMPACTION] != version:
-        raise AssertionError(
-            f"writer_compaction ended at version {versions[AGING_WRITER_COMPACTION]}, "
-            f"followed as {version}: its compactions were not at the writer's versions"
-        )
+        # Answered from the log's statistics: every run's rows are in the table's state.
+        rows = int(bench.spark.table(writer.table.fqn).count())
+        if rows != last * _STEPS:
+            raise AssertionError(f"{name} holds {rows} rows after {last} runs of {_STEPS}")
+    if versions != aging.version:
+        raise AssertionError(f"the tables ended at {versions}, followed as {aging.version}")
     return {
         **aging_figures(seconds, files, ages),
         "optimize_commits": {
             name: counts.get("OPTIMIZE", 0) for name, counts in operations.items()
         },
-        "writer_compactions": compactions,
-        "compact_every": every,
+        "writer_compactions": aging.compactions,
+        "compact_every": aging.every,
+        "auto_compact_min_files": aging.min_files,
         "ages": list(ages),
         "repetitions": 2 * _WINDOW + 1,
         "partition_columns": list(writers[AGING_PLAIN].config.partition_columns),
         "table_versions_at_end": versions,
         "operations": operations,
+        "commits_made": aging.made,
+        "last_checkpoint_at_age": {
+            name: {str(n): v for n, v in by_age.items()} for name, by_age in checkpoints.items()
+        },
         "auto_compaction_set_via": set_via,
-        "fill_seconds": {name: round(value, 1) for name, value in fill_seconds.items()},
-        "fill_compaction_seconds": round(fill_compaction_seconds, 1),
+        "stage_seconds": round(stage_seconds, 1),
+        "fill_seconds": {name: round(value, 1) for name, value in aging.fill_seconds.items()},
+        "fill_compaction_seconds": round(aging.compaction_seconds, 1),
         "build_seconds": round(time.perf_counter() - started, 1),
         "seconds": {
             f"{name}_at_{n}": summarize(samples).as_dict()
             for name, by_age in seconds.items()
             for n, samples in by_age.items()
         },
-        "note": "Three log tables (the writer's default layout: partition_columns) age commit "
-        "by commit, side by side: plain (compact_every=None, no property), writer_compaction "
-        "(compact_every, the writer's default: OPTIMIZE in its own commit whenever a commit "
-        "brings the table to a multiple of it) and delta_autocompact (compact_every=None, "
-        "delta.autoOptimize.autoCompact=true). Commit k is one 10-step run (5 pipelines, one "
-        "run every 10 minutes). The timed writes are the 5 LogWriter.write_report calls "
-        "N-2..N+2 (deduplication='transaction'), N = young_n and aged_n, a writer_compaction "
-        "write reaching a multiple including its OPTIMIZE; the other commits are plain Delta "
-        "appends of one run each with the writer's txnAppId/txnVersion (fill_seconds), and on "
-        "writer_compaction a fill append reaching a multiple is followed by "
-        "table_operations.optimize as the writer calls it (writer_compactions.fill, "
-        "fill_compaction_seconds). write_seconds_* are medians (at: median, mean and max per "
-        "table). files_* = DESCRIBE DETAIL numFiles after write N. aged_vs_young = median at "
-        "aged_n / median at young_n; compaction_vs_plain (writer_compaction) and "
-        "autocompact_vs_plain (delta_autocompact) = the table's median / plain's at the same "
-        "age (below 1 faster). optimize_commits = OPTIMIZE commits in each table's history.",
+        "note": _NOTE,
     }
+
+
+_NOTE = (
+    "Three log tables (the writer's default layout: partition_columns) age commit by commit, "
+    "side by side: plain (compact_every=None, no property), writer_compaction (compact_every, "
+    "the writer's default: OPTIMIZE in its own commit whenever a commit brings the table to a "
+    "multiple of it) and delta_autocompact (compact_every=None, "
+    "delta.autoOptimize.autoCompact=true). Commit k is one 10-step run (5 pipelines, one run "
+    "every 10 minutes). The timed writes are the 5 LogWriter.write_report calls N-2..N+2 "
+    "(deduplication='transaction'), N = young_n and aged_n; a writer_compaction write reaching "
+    "a multiple includes its OPTIMIZE, a delta_autocompact write Delta's compaction hook. How "
+    "the age was reached (commits_made): 'staged' commits = each run's file written once by "
+    "Delta (one file per run, the writer's compression, Delta's statistics) and hard-linked "
+    "into the table with a commit file holding what a write_report commit holds (commitInfo "
+    "WRITE/Append with the writer's userMetadata marker, txn sparkforge.log/<run_id> version "
+    "0, the file's add); 'real' commits = table_operations.append with the writer's txn id, "
+    "marker and compression: the 12 commits before each timed window (so Delta writes the "
+    "checkpoint, last_checkpoint_at_age, and the .crc checksums itself) and, on "
+    "delta_autocompact, every commit bringing it to autoCompact.minNumFiles files (Delta's "
+    "hook decides). On writer_compaction a fill commit reaching a multiple is followed by "
+    "table_operations.optimize as the writer calls it (writer_compactions.fill). Every table "
+    "ends holding every run's rows and at the version followed. write_seconds_* are medians "
+    "(at: median, mean and max per table). files_* = DESCRIBE DETAIL numFiles after write N. "
+    "aged_vs_young = median at aged_n / median at young_n; compaction_vs_plain "
+    "(writer_compaction) and autocompact_vs_plain (delta_autocompact) = the table's median / "
+    "plain's at the same age (below 1 faster). optimize_commits = OPTIMIZE commits in each "
+    "table's history."
+)
 
 
 def run_aging_10k(bench: Bench) -> dict[str, object]:

@@ -405,6 +405,12 @@ def render_markdown(document: Mapping[str, object]) -> str:
     lines.append("Versions: " + ", ".join(f"{key} {value}" for key, value in versions.items()))
     lines.append("")
     lines.append("Run: " + ", ".join(f"{key} {format_number(value)}" for key, value in run.items()))
+    runs = document.get("runs")
+    if isinstance(runs, list) and runs:
+        lines += ["", "Runs whose cases are here (each case says when it was measured):", ""]
+        for record in runs:
+            if isinstance(record, dict):
+                lines.append("- " + ", ".join(f"{k} {_plain(v)}" for k, v in record.items()))
     lines += ["", "## Summary", ""]
     lines.append("| case | what | headline (median) | repetitions | target | met |")
     lines.append("|---|---|---|---|---|---|")

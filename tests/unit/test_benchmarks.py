@@ -725,7 +725,7 @@ def test_the_new_cases_run_in_their_suites_and_the_10k_aging_only_when_asked() -
 
 
 def _layout_seconds() -> dict[str, list[float]]:
-    from benchmarks.reads import LAYOUT_QUERIES, LAYOUT_STATES, LAYOUTS
+    from benchmarks.layouts import LAYOUT_QUERIES, LAYOUT_STATES, LAYOUTS
 
     # partitioned_raw 2 s on every query; each other table faster or slower by a factor
     factors = {
@@ -746,7 +746,7 @@ def _layout_seconds() -> dict[str, list[float]]:
 
 
 def test_layout_figures_are_ratios_to_partitioned_raw_with_the_fastest_table() -> None:
-    from benchmarks.reads import layout_figures
+    from benchmarks.layouts import layout_figures
 
     figures = layout_figures(_layout_seconds())
     assert figures["best"] == {
@@ -764,7 +764,7 @@ def test_layout_figures_are_ratios_to_partitioned_raw_with_the_fastest_table() -
 
 
 def test_layout_figures_need_the_baseline_of_each_query() -> None:
-    from benchmarks.reads import layout_figures
+    from benchmarks.layouts import layout_figures
 
     seconds = _layout_seconds()
     del seconds["partitioned_raw_run_by_id"]
@@ -914,3 +914,210 @@ def test_analytics_questions_resolve_to_functions_or_none() -> None:
     for name in QUESTIONS:
         found = question(name)
         assert found is None or not isinstance(found, types.ModuleType)
+
+
+# ----------------------------------------------------------------- aging fill, merging
+
+
+@given(
+    ages=st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=4, unique=True),
+    window=st.integers(min_value=0, max_value=3),
+)
+def test_fill_kinds_make_the_commits_before_each_timed_window_real(
+    ages: list[int], window: int
+) -> None:
+    from benchmarks.aging_fill import REAL_BEFORE, fill_kinds
+
+    last = max(ages) + window
+    kinds = fill_kinds(sorted(ages), window, last)
+    assert sorted(kinds) == list(range(1, last + 1))
+    timed = {k for n in ages for k in range(max(1, n - window), n + window + 1)}
+    assert {k for k, kind in kinds.items() if kind == "timed"} == timed
+    for start in (k for k in timed if k - 1 not in timed):
+        # Delta writes a checkpoint every 10th version: more than 10 real commits before
+        # a window (or all of them from the first) leave its checkpoint to Delta itself.
+        before = range(max(1, start - REAL_BEFORE), start)
+        assert all(kinds[k] in ("real", "timed") for k in before)
+    assert REAL_BEFORE > 10
+    assert set(kinds.values()) <= {"timed", "real", "staged"}
+
+
+def test_fill_kinds_stage_most_commits_of_a_long_aging() -> None:
+    from benchmarks.aging_fill import fill_kinds
+
+    kinds = fill_kinds([10, 1_000, 10_000], 2, 10_002)
+    counts = {kind: list(kinds.values()).count(kind) for kind in ("timed", "real", "staged")}
+    assert counts == {"timed": 15, "real": 7 + 12 + 12, "staged": 10_002 - 15 - 31}
+
+
+def test_a_staged_commit_holds_what_a_write_report_commit_holds() -> None:
+    import json
+
+    from benchmarks.aging_fill import commit_lines
+    from sparkforge.writer._commit import MARKER_PREFIX, logged_runs, transaction_for
+
+    add = {"path": "part-1.parquet", "size": 123, "stats": "{}", "partitionValues": {}}
+    text = commit_lines(add, run_id="r-7", rows=10, read_version=41, timestamp_ms=5, engine="e")
+    info, txn, added = (json.loads(line) for line in text.splitlines())
+    assert txn == {
+        "txn": {"appId": transaction_for(["r-7"]).app_id, "version": 0, "lastUpdated": 5}
+    }
+    assert added == {"add": {**add, "dataChange": True}}
+    commit = info["commitInfo"]
+    assert commit["operation"] == "WRITE"
+    assert commit["operationParameters"]["mode"] == "Append"
+    assert commit["readVersion"] == 41
+    assert commit["isBlindAppend"] is True
+    assert commit["operationMetrics"] == {
+        "numFiles": "1",
+        "numOutputRows": "10",
+        "numOutputBytes": "123",
+    }
+    marker = commit["userMetadata"]
+    assert marker.startswith(f"{MARKER_PREFIX}{transaction_for(['r-7']).app_id}#")
+    assert logged_runs(marker) == 1
+    second = commit_lines(add, run_id="r-7", rows=10, read_version=41, timestamp_ms=5, engine="e")
+    assert json.loads(second.splitlines()[0])["commitInfo"]["txnId"] != commit["txnId"]
+
+
+def _run_document(
+    started_at: str, load: float, cases: dict[str, dict[str, object]]
+) -> dict[str, object]:
+    return build_document(
+        machine={"cpu_count": 2, "load_avg_start": [load], "load_avg_end": [load + 1]},
+        versions={"sparkforge": "0.1.0"},
+        run={"mode": "full", "started_at": started_at, "duration_secs": 1.0},
+        cases=cases,
+    )
+
+
+def test_merge_keeps_the_other_cases_with_their_dates_and_load() -> None:
+    from benchmarks.merging import merge_documents
+
+    old = _run_document(
+        "2026-12-01T21:00:00+00:00",
+        3.0,
+        {"flatten": {"rows_per_s": 5.0, "load_avg_before": [3.0]}, "report_100k": {"seconds": 4.0}},
+    )
+    new = _run_document("2026-12-06T23:00:00+00:00", 9.0, {"report_100k": {"seconds": 2.0}})
+    merged = merge_documents(old, new)
+    cases = merged["cases"]
+    assert isinstance(cases, dict)
+    assert list(cases) == ["flatten", "report_100k"]
+    assert cases["flatten"] == {
+        "rows_per_s": 5.0,
+        "load_avg_before": [3.0],
+        "measured_at": "2026-12-01T21:00:00+00:00",
+        "run_mode": "full",
+    }
+    assert cases["report_100k"]["seconds"] == 2.0
+    assert cases["report_100k"]["measured_at"] == "2026-12-06T23:00:00+00:00"
+    assert merged["runs"] == [
+        {
+            "started_at": "2026-12-01T21:00:00+00:00",
+            "mode": "full",
+            "duration_secs": 1.0,
+            "load_avg_start": [3.0],
+            "load_avg_end": [4.0],
+            "waited_for_quiet_secs": None,
+            "versions": {"sparkforge": "0.1.0"},
+            "cases": ["flatten"],
+        },
+        {
+            "started_at": "2026-12-06T23:00:00+00:00",
+            "mode": "full",
+            "duration_secs": 1.0,
+            "load_avg_start": [9.0],
+            "load_avg_end": [10.0],
+            "waited_for_quiet_secs": None,
+            "versions": {"sparkforge": "0.1.0"},
+            "cases": ["report_100k"],
+        },
+    ]
+    assert merged["run"] == new["run"]
+    # The targets are checked again over the merged cases.
+    targets = merged["targets"]
+    assert isinstance(targets, list)
+    checks = {(t["case"], t["figure"]): t for t in targets}
+    assert checks[("report_100k", "seconds")]["measured"] == 2.0
+    assert checks[("flatten", "rows_per_s")]["measured"] == 5.0
+
+
+def test_merge_drops_a_run_whose_cases_were_all_measured_again() -> None:
+    from benchmarks.merging import merge_documents
+
+    first = merge_documents(None, _run_document("t0", 1.0, {"flatten": {"rows_per_s": 1.0}}))
+    second = merge_documents(first, _run_document("t1", 2.0, {"report_100k": {"seconds": 1.0}}))
+    third = merge_documents(second, _run_document("t2", 3.0, {"flatten": {"rows_per_s": 2.0}}))
+    runs = third["runs"]
+    assert isinstance(runs, list)
+    assert [(r["started_at"], r["cases"]) for r in runs] == [
+        ("t1", ["report_100k"]),
+        ("t2", ["flatten"]),
+    ]
+    assert "Runs whose cases are here" in render_markdown(third)
+    assert "- started_at t1, mode full" in render_markdown(third)
+
+
+def test_merge_without_previous_results_stands_alone() -> None:
+    from benchmarks.merging import merge_documents
+
+    alone = merge_documents(None, _run_document("t0", 1.0, {"flatten": {"rows_per_s": 1.0}}))
+    assert alone["cases"] == {
+        "flatten": {"rows_per_s": 1.0, "measured_at": "t0", "run_mode": "full"}
+    }
+    runs = alone["runs"]
+    assert isinstance(runs, list)
+    assert [r["cases"] for r in runs] == [["flatten"]]
+
+
+def test_read_document_of_a_missing_or_broken_file_is_none(tmp_path: Path) -> None:
+    from benchmarks.merging import read_document
+
+    assert read_document(tmp_path / "results.json") is None
+    (tmp_path / "results.json").write_text("{not json", encoding="utf-8")
+    assert read_document(tmp_path / "results.json") is None
+    (tmp_path / "results.json").write_text('{"cases": {}}', encoding="utf-8")
+    assert read_document(tmp_path / "results.json") == {"cases": {}}
+
+
+def test_only_with_output_merges_into_the_results_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import benchmarks.flatten
+    from benchmarks.__main__ import main
+
+    committed = _run_document(
+        "2026-12-01T21:00:00+00:00",
+        3.0,
+        {"flatten": {"rows_per_s": 1.0}, "report_100k": {"seconds": 4.0, "peak_mem_mib": 9.0}},
+    )
+    write_document(committed, tmp_path / "results.json", tmp_path / "results.md")
+    measured = {"rows_per_s": 777_000.0, "repetitions": 1}
+    monkeypatch.setattr(benchmarks.flatten, "run_flatten", lambda *, quick: dict(measured))
+    assert main(["--only", "flatten", "--output", str(tmp_path), "--no-wait"]) == 0
+    merged = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert merged["cases"]["report_100k"] == {
+        "seconds": 4.0,
+        "peak_mem_mib": 9.0,
+        "measured_at": "2026-12-01T21:00:00+00:00",
+        "run_mode": "full",
+    }
+    assert merged["cases"]["flatten"]["rows_per_s"] == 777_000.0
+    assert merged["cases"]["flatten"]["measured_at"] == merged["run"]["started_at"]
+    assert [r["cases"] for r in merged["runs"]] == [["report_100k"], ["flatten"]]
+    markdown = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert "| report_100k |" in markdown
+    assert "rows_per_s 777,000" in markdown
+
+
+def test_only_with_output_into_an_empty_directory_writes_just_its_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import benchmarks.flatten
+    from benchmarks.__main__ import main
+
+    monkeypatch.setattr(benchmarks.flatten, "run_flatten", lambda *, quick: {"rows_per_s": 1.0})
+    assert main(["--only", "flatten", "--output", str(tmp_path), "--no-wait"]) == 0
+    written = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert list(written["cases"]) == ["flatten"]
