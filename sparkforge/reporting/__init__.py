@@ -6,6 +6,9 @@
   :func:`rule_failures` (one row per rule that rejected rows), :func:`trends` (a metric over
   time, its slope and regressions) and :func:`detect_anomalies` (runs out of line with their
   own history, and late pipelines). ``LogWriter`` has methods of the same names over its table.
+- The log as a page people read: :func:`render_html` (one self-contained HTML file: summary,
+  runs timeline, charts with anomalies and regressions, failures, rules, data quality; needs
+  ``sparkforge[report]``).
 - The log for other tools: :func:`export` (Parquet, CSV, JSON, OpenLineage JSON lines),
   :func:`openlineage_events` and :func:`emit_openlineage` (needs ``sparkforge[openlineage]``).
 
@@ -29,6 +32,7 @@ from sparkforge.reporting.anomalies import (
     detect_anomalies,
 )
 from sparkforge.reporting.export import ExportResult, export
+from sparkforge.reporting.html_report import HtmlReport, render_html
 from sparkforge.reporting.openlineage import (
     EmitResult,
     OpenLineageClientLike,
@@ -50,10 +54,12 @@ __all__ = [
     "export",
     "ExportResult",
     "format_report",
+    "HtmlReport",
     "LogSummary",
     "openlineage_events",
     "OpenLineageClientLike",
     "PipelineSummary",
+    "render_html",
     "rows_read_from_sources",
     "rule_failures",
     "RuleFailureSummary",

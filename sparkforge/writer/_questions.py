@@ -14,11 +14,13 @@ from sparkforge.writer._state import WriterState
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
+    from os import PathLike
 
     from pyspark.sql import DataFrame
 
     from sparkforge.reporting.anomalies import AnomalyReport
     from sparkforge.reporting.export import ExportResult
+    from sparkforge.reporting.html_report import HtmlReport
     from sparkforge.reporting.openlineage import EmitResult, OpenLineageClientLike
     from sparkforge.reporting.summary import LogSummary
     from sparkforge.reporting.trends import TrendReport
@@ -229,6 +231,50 @@ class LogQuestions(WriterState):
                 until=until,
                 mode=mode,
                 namespace=self.config.openlineage_namespace,
+            ),
+        )
+
+    def render_html(
+        self,
+        path: str | PathLike[str],
+        *,
+        pipeline_name: str | Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> HtmlReport:
+        """Write the log's run report to ``path``: one self-contained HTML file.
+
+        The report answers as of this writer's clock (now): the summary, a runs timeline,
+        per pipeline the trends with the detected anomalies marked and regressions called out,
+        the latest failures, the most failing rules and the log's data-quality checks; see
+        :func:`sparkforge.reporting.render_html`. Needs ``sparkforge[report]``.
+
+        Raises
+        ------
+        WriterValidationError
+            ``ANALYSIS_ARGUMENT_INVALID`` naming every bad argument (nothing is read).
+        ReportError
+            ``OPTIONAL_DEPENDENCY_MISSING`` without matplotlib or Jinja2,
+            ``REPORT_RENDER_FAILED`` when the file cannot be written.
+        WriterTableError
+            If the table does not exist or cannot be read.
+
+        Examples
+        --------
+        .. code-block:: python
+
+            report = writer.render_html("/tmp/run_report.html", since=last_month)
+            print(report.path, report.size_bytes, report.anomalies)
+        """
+        from sparkforge.reporting.html_report import render_html
+
+        return self._answer(
+            "HTML report",
+            lambda: render_html(
+                self._read("HTML report"),
+                path,
+                pipeline_name=pipeline_name,
+                since=since,
+                as_of=self._clock(),
             ),
         )
 
