@@ -1,0 +1,549 @@
+"""The commands that ask the log questions, each calling one library function.
+
+runs, steps, summary, trends, anomalies, quality, history and report.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, cast
+
+import click
+
+from sparkforge.cli._params import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    INSTANT,
+    log_command,
+    names,
+    pipeline_option,
+    window_options,
+)
+from sparkforge.cli._render import data_of, emit, fields_table, records_table
+from sparkforge.reporting.notify import DEFAULT_NOTIFY_TIMEOUT, check_webhook_url
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from datetime import datetime
+
+    from rich.console import Console
+
+    from sparkforge.cli._params import Invocation
+    from sparkforge.reporting.notify import Alert
+
+__all__ = ["QUESTION_COMMANDS"]
+
+
+def _notify_options(command: Callable[..., int]) -> Callable[..., int]:
+    command = click.option(
+        "--notify-timeout",
+        type=click.FloatRange(min=0.1, max=600.0),
+        default=DEFAULT_NOTIFY_TIMEOUT,
+        show_default=True,
+        help="Seconds to wait for the webhook.",
+    )(command)
+    return click.option(
+        "--notify",
+        metavar="URL",
+        callback=_check_url,
+        help="POST the findings as JSON (Slack-compatible) to this webhook when there are any.",
+    )(command)
+
+
+def _check_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from sparkforge.errors import NotificationError
+
+    if value is None:
+        return None
+    try:
+        return check_webhook_url(value)
+    except NotificationError as exc:
+        raise click.BadParameter(exc.params["reason"], ctx, param) from None
+
+
+def _notify(alert: Alert, url: str | None, timeout: float) -> None:
+    """Post ``alert`` when it has findings and a URL was given; say so on stderr."""
+    from sparkforge.reporting.notify import post_alert
+
+    if url is None or not alert.findings:
+        return
+    result = post_alert(alert, url, timeout=timeout)
+    click.echo(
+        f"Posted {result.findings} finding(s) to {result.url} (HTTP {result.status}).", err=True
+    )
+
+
+# ---------------------------------------------------------------------------- runs / steps
+
+
+@click.command("runs")
+@pipeline_option
+@click.option(
+    "--status", type=click.Choice(["success", "failed"]), help="Only runs with this status."
+)
+@click.option("--since", type=INSTANT, help="Only runs started at or after this instant (or 7d).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Newest N runs."
+)
+@log_command()
+def runs_command(
+    inv: Invocation,
+    *,
+    pipeline_name: tuple[str, ...],
+    status: str | None,
+    since: datetime | None,
+    limit: int,
+) -> int:
+    """List the newest runs of the log, newest first.
+
+    Exit code 0 (2 on bad input).
+    """
+    from sparkforge.cli._runs import list_runs
+
+    log_df = inv.writer().read_logs(pipeline_name=names(pipeline_name), since=since)
+    found = list_runs(log_df, status=status, limit=limit)
+    records = [r.to_dict() for r in found]
+    columns = [
+        ("run_id", "run"),
+        ("pipeline_name", "pipeline"),
+        ("run_status", "status"),
+        ("run_mode", "mode"),
+        ("run_started_at", "started"),
+        ("run_ended_at", "ended"),
+        ("steps", "steps"),
+        ("failed_steps", "failed"),
+        ("rows_written", "rows written"),
+    ]
+    emit(
+        inv.output,
+        {"runs": records},
+        lambda c: c.print(records_table("Runs", records, columns, empty="no run matches")),
+    )
+    return EXIT_OK
+
+
+@click.command("steps")
+@click.argument("run_id")
+@log_command()
+def steps_command(inv: Invocation, *, run_id: str) -> int:
+    """Show the steps of run RUN_ID, in order.
+
+    Exit code 0; 2 when the log has no run RUN_ID.
+    """
+    from sparkforge.cli._runs import list_steps
+    from sparkforge.errors import ValidationError
+
+    writer = inv.writer()
+    found = list_steps(writer.read_logs(run_id=run_id))
+    if not found:
+        raise ValidationError(
+            "ANALYSIS_ARGUMENT_INVALID",
+            {"subject": "RUN_ID", "problems": f"the log {writer.table} has no run {run_id!r}"},
+        )
+    records = [s.to_dict() for s in found]
+    columns = [
+        ("step_index", "#"),
+        ("phase", "phase"),
+        ("step", "step"),
+        ("step_status", "status"),
+        ("duration_secs", "seconds"),
+        ("input_rows", "input"),
+        ("rows_written", "written"),
+        ("valid_rows", "valid"),
+        ("invalid_rows", "invalid"),
+        ("validation_rate", "valid %"),
+        ("error_message", "error"),
+    ]
+    emit(
+        inv.output,
+        {"run_id": run_id, "steps": records},
+        lambda c: c.print(records_table(f"Run {run_id}", records, columns)),
+    )
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- analytics
+
+
+@click.command("summary")
+@pipeline_option
+@window_options
+@click.option(
+    "--top-rules",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Failing rules listed per step.",
+)
+@log_command()
+def summary_command(
+    inv: Invocation,
+    *,
+    pipeline_name: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    top_rules: int,
+) -> int:
+    """Summarise the log per pipeline: runs, failures, durations, rows, validation.
+
+    Exit code 0 (2 on bad input).
+    """
+    result = inv.writer().summary(
+        pipeline_name=names(pipeline_name), since=since, until=until, top_rules=top_rules
+    )
+    data = data_of(result)
+
+    def draw(console: Console) -> None:
+        pipelines = cast("list[dict[str, object]]", data["pipelines"])
+        console.print(
+            f"{data['runs']} run(s), {data['rows']} row(s), from "
+            f"{data['first_run_at'] or '-'} to {data['last_run_at'] or '-'}"
+        )
+        console.print(
+            records_table(
+                "Pipelines",
+                pipelines,
+                [
+                    ("pipeline_name", "pipeline"),
+                    ("runs", "runs"),
+                    ("succeeded_runs", "succeeded"),
+                    ("failed_runs", "failed"),
+                    ("success_rate", "success %"),
+                    ("last_run_at", "last run"),
+                    ("last_status", "last status"),
+                    ("rows_written", "rows written"),
+                    ("mean_validation_rate", "valid %"),
+                ],
+                empty="no run in the log matches",
+            )
+        )
+
+    emit(inv.output, data, draw)
+    return EXIT_OK
+
+
+@click.command("trends")
+@click.argument("metric")
+@pipeline_option
+@click.option("--step", "step", multiple=True, metavar="NAME", help="Only this step (repeatable).")
+@click.option(
+    "--bucket",
+    type=click.Choice(["hour", "day", "week"]),
+    default="day",
+    show_default=True,
+    help="Width of the time buckets.",
+)
+@window_options
+@click.option("--as-of", type=INSTANT, help="The instant 'now' is (ISO 8601); default: now.")
+@click.option("--recent-days", type=int, default=7, show_default=True, help="Recent window.")
+@click.option("--baseline-days", type=int, default=28, show_default=True, help="Baseline window.")
+@click.option(
+    "--regression-threshold",
+    type=float,
+    default=1.5,
+    show_default=True,
+    help="Recent/baseline ratio (in the worse direction) that counts as a regression.",
+)
+@click.option(
+    "--min-samples", type=int, default=3, show_default=True, help="Samples needed per window."
+)
+@log_command()
+def trends_command(
+    inv: Invocation,
+    *,
+    metric: str,
+    pipeline_name: tuple[str, ...],
+    step: tuple[str, ...],
+    bucket: str,
+    since: datetime | None,
+    until: datetime | None,
+    as_of: datetime | None,
+    recent_days: int,
+    baseline_days: int,
+    regression_threshold: float,
+    min_samples: int,
+) -> int:
+    """Follow METRIC (duration_secs, rows_written, ...) over time per pipeline and step.
+
+    Exit code 0; 1 when a series regressed; 2 on bad input.
+    """
+    result = inv.writer().trends(
+        metric,
+        pipeline_name=names(pipeline_name),
+        step=names(step),
+        bucket=bucket,
+        since=since,
+        until=until,
+        as_of=as_of,
+        recent_days=recent_days,
+        baseline_days=baseline_days,
+        regression_threshold=regression_threshold,
+        min_samples=min_samples,
+    )
+    data = data_of(result)
+    series = [s.to_dict() | {"points": len(s.points)} for s in result.series]
+
+    def draw(console: Console) -> None:
+        console.print(
+            records_table(
+                f"Trend of {metric} by {bucket}, as of {data['as_of']}",
+                series,
+                [
+                    ("pipeline_name", "pipeline"),
+                    ("step", "step"),
+                    ("points", "buckets"),
+                    ("slope_per_day", "slope/day"),
+                    ("change_pct", "change %"),
+                    ("regression_ratio", "recent/baseline"),
+                    ("recent_samples", "recent n"),
+                    ("baseline_samples", "baseline n"),
+                    ("regressed", "regressed"),
+                ],
+                empty="no series",
+            )
+        )
+
+    emit(inv.output, data, draw)
+    return EXIT_FINDINGS if any(s.regressed for s in result.series) else EXIT_OK
+
+
+@click.command("anomalies")
+@pipeline_option
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    metavar="NAME",
+    help="A metric to check (repeatable); default duration_secs, rows_written, "
+    "invalid_rows, validation_rate.",
+)
+@click.option("--as-of", type=INSTANT, help="The instant 'now' is (ISO 8601); default: now.")
+@click.option("--detection-days", type=int, default=2, show_default=True, help="Days scored.")
+@click.option("--training-days", type=int, default=28, show_default=True, help="Days learnt.")
+@click.option("--sensitivity", type=float, default=3.0, show_default=True, help="MADs allowed.")
+@click.option(
+    "--seasonality",
+    type=click.Choice(["auto", "day_of_week", "hour_of_day", "none"]),
+    default="auto",
+    show_default=True,
+    help="Seasonality of the expected values.",
+)
+@click.option(
+    "--min-training-runs", type=int, default=7, show_default=True, help="Runs needed to score."
+)
+@click.option(
+    "--min-relative-change",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Smallest relative change reported.",
+)
+@click.option(
+    "--direction",
+    type=click.Choice(["both", "spike", "drop"]),
+    default="both",
+    show_default=True,
+    help="Which deviations count.",
+)
+@click.option(
+    "--freshness/--no-freshness", default=True, show_default=True, help="Report late pipelines."
+)
+@_notify_options
+@log_command()
+def anomalies_command(
+    inv: Invocation,
+    *,
+    pipeline_name: tuple[str, ...],
+    metrics: tuple[str, ...],
+    as_of: datetime | None,
+    detection_days: int,
+    training_days: int,
+    sensitivity: float,
+    seasonality: str,
+    min_training_runs: int,
+    min_relative_change: float,
+    direction: str,
+    freshness: bool,
+    notify: str | None,
+    notify_timeout: float,
+) -> int:
+    """Find the recent runs out of line with their history, and late pipelines.
+
+    Exit code 0 when nothing was found; 1 when anomalies or late pipelines were found; 2 on
+    bad input or a failed webhook.
+    """
+    from sparkforge.reporting.notify import anomaly_alert
+
+    writer = inv.writer()
+    kwargs: dict[str, object] = {"metrics": metrics} if metrics else {}
+    result = writer.detect_anomalies(
+        pipeline_name=names(pipeline_name),
+        as_of=as_of,
+        detection_days=detection_days,
+        training_days=training_days,
+        sensitivity=sensitivity,
+        seasonality=None if seasonality == "none" else seasonality,
+        min_training_runs=min_training_runs,
+        min_relative_change=min_relative_change,
+        direction=direction,
+        freshness=freshness,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    data = data_of(result)
+    records = [a.to_dict() for a in result.anomalies]
+
+    def draw(console: Console) -> None:
+        console.print(
+            f"{len(records)} anomal{'y' if len(records) == 1 else 'ies'} as of "
+            f"{data['as_of']}: {result.checked_points} point(s) in {result.checked_series} "
+            f"series checked, {len(result.skipped)} series skipped"
+        )
+        if records:
+            console.print(
+                records_table(
+                    "Anomalies",
+                    records,
+                    [
+                        ("kind", "kind"),
+                        ("pipeline_name", "pipeline"),
+                        ("step", "step"),
+                        ("metric", "metric"),
+                        ("direction", "direction"),
+                        ("value", "value"),
+                        ("expected", "expected"),
+                        ("lower", "lower"),
+                        ("upper", "upper"),
+                        ("run_started_at", "run started"),
+                        ("run_id", "run"),
+                    ],
+                )
+            )
+
+    emit(inv.output, data, draw)
+    _notify(anomaly_alert(result, source=str(writer.table)), notify, notify_timeout)
+    return EXIT_FINDINGS if records else EXIT_OK
+
+
+@click.command("quality")
+@_notify_options
+@log_command()
+def quality_command(inv: Invocation, *, notify: str | None, notify_timeout: float) -> int:
+    """Run the data-quality checks of the log table itself, in one pass.
+
+    Exit code 0 when every check passes; 1 when a check fails; 2 on bad input or a failed
+    webhook.
+    """
+    from sparkforge.reporting.notify import quality_alert
+
+    writer = inv.writer()
+    result = writer.validate_data_quality()
+    data = data_of(result) | {"passed": result.passed, "failures": result.failures}
+    checks = cast("list[dict[str, object]]", data["checks"])
+    records = [c | {"passed": c["failed_rows"] == 0} for c in checks]
+
+    def draw(console: Console) -> None:
+        verdict = "all checks pass" if result.passed else f"{len(result.failures)} check(s) fail"
+        console.print(f"{result.total_rows} row(s) checked: {verdict}")
+        console.print(
+            records_table(
+                "Checks",
+                records,
+                [
+                    ("name", "check"),
+                    ("failed_rows", "failed rows"),
+                    ("passed", "passed"),
+                    ("description", "what it checks"),
+                ],
+            )
+        )
+
+    emit(inv.output, data, draw)
+    _notify(quality_alert(result, source=str(writer.table)), notify, notify_timeout)
+    return EXIT_OK if result.passed else EXIT_FINDINGS
+
+
+@click.command("history")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Newest N commits."
+)
+@log_command()
+def history_command(inv: Invocation, *, limit: int) -> int:
+    """Show the log table's newest commits (Delta history), newest first.
+
+    Exit code 0 (2 on bad input).
+    """
+    commits = inv.writer().history(limit=limit)
+    records = [data_of(c) for c in commits]
+    columns = [
+        ("version", "version"),
+        ("timestamp", "committed"),
+        ("operation", "operation"),
+        ("runs", "runs"),
+        ("rows", "rows"),
+        ("by_writer", "by writer"),
+    ]
+    emit(
+        inv.output,
+        {"commits": records},
+        lambda c: c.print(records_table("History", records, columns)),
+    )
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- HTML report
+
+
+class _HtmlResult(Protocol):
+    path: str
+    size_bytes: int
+
+    def to_dict(self) -> dict[str, object]: ...
+
+
+class _HtmlRenderer(Protocol):
+    def render_html(
+        self,
+        path: str,
+        *,
+        pipeline_name: str | Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> _HtmlResult: ...
+
+
+@click.command("report")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The HTML file to write.",
+)
+@pipeline_option
+@click.option("--since", type=INSTANT, help="Only runs started at or after this instant (or 7d).")
+@log_command()
+def report_command(
+    inv: Invocation, *, output: str, pipeline_name: tuple[str, ...], since: datetime | None
+) -> int:
+    """Write the log's HTML report (one static file) to --output.
+
+    Exit code 0 (2 on bad input).
+    """
+    from sparkforge.cli._render import working
+
+    writer = cast("_HtmlRenderer", inv.writer())
+    with working(f"Rendering {output}"):
+        result = writer.render_html(output, pipeline_name=names(pipeline_name), since=since)
+    data = data_of(result)
+    emit(inv.output, data, lambda c: c.print(fields_table("HTML report", data)))
+    return EXIT_OK
+
+
+QUESTION_COMMANDS = (
+    runs_command,
+    steps_command,
+    summary_command,
+    trends_command,
+    anomalies_command,
+    quality_command,
+    history_command,
+    report_command,
+)

@@ -1,0 +1,152 @@
+"""The log's runs and one run's steps, as the ``runs`` and ``steps`` commands list them.
+
+Both are selections of the log's own rows (``LogWriter.read_logs`` with its filters pushed
+down): a run's columns are the same on each of its rows, so a run is its distinct run
+columns; the only aggregates are the run's step count and its rows written, summed from the
+steps' own measured counts. Instants are collected as epoch microseconds, so they are UTC
+whatever the session's or the machine's time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from sparkforge._result import Result
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+__all__ = ["RunListing", "StepListing", "list_runs", "list_steps"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_RUN_COLUMNS = ("run_id", "pipeline_name", "run_status", "run_mode")
+
+
+def _instant(micros: int | None) -> datetime | None:
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunListing(Result):
+    """One run of the log: its identity, status, instants, steps and rows written."""
+
+    run_id: str
+    pipeline_name: str
+    run_status: str
+    run_mode: str
+    run_started_at: datetime | None
+    run_ended_at: datetime | None
+    steps: int
+    failed_steps: int
+    rows_written: int | None
+    error_message: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepListing(Result):
+    """One row of a run: a step (``row_kind = "step"``) or the run's own row (``"run"``)."""
+
+    row_kind: str
+    step_index: int | None
+    phase: str | None
+    step: str | None
+    step_status: str | None
+    start_time: datetime | None
+    end_time: datetime | None
+    duration_secs: float | None
+    input_rows: int | None
+    rows_written: int | None
+    valid_rows: int | None
+    invalid_rows: int | None
+    validation_rate: float | None
+    table_fqn: str | None
+    error_type: str | None
+    error_message: str | None
+
+
+def list_runs(log_df: DataFrame, *, status: str | None, limit: int) -> tuple[RunListing, ...]:
+    """Return the newest ``limit`` runs of ``log_df`` (already filtered), newest first."""
+    from pyspark.sql import functions as F
+
+    if status is not None:
+        log_df = log_df.where(F.col("run_status") == status)
+    is_step = F.col("row_kind") == "step"
+    runs_df = (
+        log_df.groupBy(*_RUN_COLUMNS)
+        .agg(
+            F.max(F.unix_micros("run_started_at")).alias("started_us"),
+            F.max(F.unix_micros("run_ended_at")).alias("ended_us"),
+            F.count(F.when(is_step, 1)).alias("steps"),
+            F.count(F.when(is_step & (F.col("step_status") == "failed"), 1)).alias("failed"),
+            F.sum(F.when(is_step, F.col("rows_written"))).alias("rows_written"),
+            F.max("error_message").alias("error_message"),
+        )
+        .orderBy(F.col("started_us").desc_nulls_last(), F.col("run_id"))
+        .limit(limit)
+    )
+    return tuple(
+        RunListing(
+            run_id=row["run_id"],
+            pipeline_name=row["pipeline_name"],
+            run_status=row["run_status"],
+            run_mode=row["run_mode"],
+            run_started_at=_instant(row["started_us"]),
+            run_ended_at=_instant(row["ended_us"]),
+            steps=int(row["steps"]),
+            failed_steps=int(row["failed"]),
+            rows_written=None if row["rows_written"] is None else int(row["rows_written"]),
+            error_message=row["error_message"],
+        )
+        for row in runs_df.collect()
+    )
+
+
+def list_steps(run_df: DataFrame) -> tuple[StepListing, ...]:
+    """Return the rows of one run (``run_df`` holds only its rows), steps in their order."""
+    from pyspark.sql import functions as F
+
+    rows = (
+        run_df.select(
+            "row_kind",
+            "step_index",
+            "phase",
+            "step",
+            "step_status",
+            F.unix_micros("start_time").alias("start_us"),
+            F.unix_micros("end_time").alias("end_us"),
+            "duration_secs",
+            "input_rows",
+            "rows_written",
+            "valid_rows",
+            "invalid_rows",
+            "validation_rate",
+            "table_fqn",
+            "error_type",
+            "error_message",
+        )
+        .orderBy(F.col("step_index").asc_nulls_last())
+        .collect()
+    )
+    return tuple(
+        StepListing(
+            row_kind=row["row_kind"],
+            step_index=row["step_index"],
+            phase=row["phase"],
+            step=row["step"],
+            step_status=row["step_status"],
+            start_time=_instant(row["start_us"]),
+            end_time=_instant(row["end_us"]),
+            duration_secs=row["duration_secs"],
+            input_rows=row["input_rows"],
+            rows_written=row["rows_written"],
+            valid_rows=row["valid_rows"],
+            invalid_rows=row["invalid_rows"],
+            validation_rate=row["validation_rate"],
+            table_fqn=row["table_fqn"],
+            error_type=row["error_type"],
+            error_message=row["error_message"],
+        )
+        for row in rows
+    )
