@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Run sparkforge's tests on one PySpark + Delta Lake pair, in a venv of its own.
+#
+#   scripts/test_spark_pair.sh PYSPARK_VERSION DELTA_VERSION SCALA_VERSION [NAME] [-- PYTEST_ARGS...]
+#   scripts/test_spark_pair.sh 3.5.8 3.3.2 2.12 spark35
+#   scripts/test_spark_pair.sh 4.1.1 4.2.0 2.13 newest -- tests/unit tests/integration/test_writer_write.py
+#
+# What it does, each step skipped when its stamp says it is already done (re-runs reuse both):
+#   1. .cache/venv-NAME: `python3 -m venv`, then the pair pinned exactly, the requirements of
+#      sparkforge and of its `dev` extra read from pyproject.toml (but its own pyspark/delta-spark
+#      and the docs, lint and audit tools), and sparkforge itself editable with --no-deps, so
+#      pyproject's pins of the pair do not block it.
+#   2. .cache/jars-NAME: Delta's JARs for that pair from Maven (delta-spark_SCALA, delta-storage and
+#      their runtime dependencies but Scala itself, as Spark's own resolver would add them); the
+#      test session loads them from $SPARKFORGE_DELTA_JARS (examples/local_spark.py).
+#   3. pytest with that venv, Java 17 and the JARs: by default the unit tests, the doctests and
+#      the integration and reliability suites without the long variants.
+#
+# Environment: PYTHON (the interpreter that builds the venv, default python3), JAVA_HOME (default:
+# the `java` on PATH), DELTA_ARTIFACT (default delta-spark_SCALA), PYTEST_MARK (default "not long").
+# The pytest exit status is the script's; its output is teed to .cache/test-NAME.log. A module that
+# fails to import is reported as an error and the other modules still run.
+set -euo pipefail
+
+usage="usage: $0 PYSPARK_VERSION DELTA_VERSION SCALA_VERSION [NAME] [-- PYTEST_ARGS...]"
+pyspark_version=${1:?$usage}
+delta_version=${2:?$usage}
+scala_version=${3:?$usage}
+shift 3
+name="spark-$pyspark_version-delta-$delta_version"
+if [[ $# -gt 0 && $1 != "--" ]]; then
+  name=$1
+  shift
+fi
+[[ ${1:-} == "--" ]] && shift
+pytest_args=("$@")
+if [[ ${#pytest_args[@]} -eq 0 ]]; then
+  pytest_args=(tests/unit sparkforge tests/integration tests/reliability)
+fi
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+venv=.cache/venv-$name
+jars=.cache/jars-$name
+log=.cache/test-$name.log
+py=$venv/bin/python
+artifact=${DELTA_ARTIFACT:-delta-spark_$scala_version}
+mkdir -p .cache
+
+say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# ------------------------------------------------------------------ 1. the venv
+# The requirements besides the two pins: sparkforge's own and its dev extra, from pyproject.toml.
+requirements=$("${PYTHON:-python3}" - <<'EOF'
+import re
+import tomllib
+
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+# The pair is pinned by this script; the docs, lint and audit tools run no test.
+skipped = {"pyspark", "delta-spark", "mkdocs", "mkdocs-material", "mkdocstrings", "mypy", "ruff",
+           "bandit", "pip-audit", "pytest-cov"}
+for req in wanted:
+    name = re.split(r"[\s\[<>=!~;]", req, maxsplit=1)[0].lower()
+    if name not in skipped:
+        print(req)
+EOF
+)
+stamp_value="pyspark==$pyspark_version delta-spark==$delta_version $(echo "$requirements" | tr '\n' ' ')"
+stamp=$venv/.installed
+if [[ -f $stamp && $(cat "$stamp") == "$stamp_value" ]]; then
+  say "reusing $venv"
+else
+  say "building $venv (pyspark $pyspark_version, delta-spark $delta_version)"
+  [[ -x $py ]] || "${PYTHON:-python3}" -m venv "$venv"
+  "$py" -m pip install --quiet --upgrade pip
+  mapfile -t reqs <<<"$requirements"
+  "$py" -m pip install --quiet "pyspark==$pyspark_version" "delta-spark==$delta_version" "${reqs[@]}"
+  "$py" -m pip install --quiet --no-deps -e .
+  "$py" -m pip check || say "pip check reports conflicts (above): the pair is used as pinned"
+  echo "$stamp_value" >"$stamp"
+fi
+installed=$("$py" -c 'import importlib.metadata as m; print(m.version("pyspark"), m.version("delta-spark"))')
+if [[ $installed != "$pyspark_version $delta_version" ]]; then
+  echo "$venv holds pyspark/delta-spark $installed, not $pyspark_version $delta_version" >&2
+  exit 2
+fi
+
+# ------------------------------------------------------------------ 2. Delta's JARs
+jar_stamp=$jars/.fetched
+jar_value="io.delta:$artifact:$delta_version"
+if [[ -f $jar_stamp && $(cat "$jar_stamp") == "$jar_value" ]]; then
+  say "reusing $jars"
+else
+  command -v mvn >/dev/null 2>&1 || { echo "mvn not found: cannot fetch $jar_value" >&2; exit 2; }
+  say "fetching $jar_value and its runtime dependencies into $jars"
+  mkdir -p "$jars"
+  rm -f "$jars"/*.jar "$jar_stamp"
+  pom_dir=$(mktemp -d)
+  trap 'rm -rf "$pom_dir"' EXIT
+  cat >"$pom_dir/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>sparkforge</groupId><artifactId>delta-jars</artifactId><version>0</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>io.delta</groupId><artifactId>$artifact</artifactId><version>$delta_version</version></dependency>
+  </dependencies>
+</project>
+EOF
+  # Scala's library comes with Spark; a second copy on the classpath is never wanted.
+  mvn -q -B -Dstyle.color=never -f "$pom_dir/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DexcludeGroupIds=org.scala-lang -DoutputDirectory="$root/$jars" >/dev/null
+  ls "$jars"/delta-spark_*.jar "$jars"/delta-storage-*.jar >/dev/null
+  echo "$jar_value" >"$jar_stamp"
+fi
+
+# ------------------------------------------------------------------ 3. the tests
+if [[ -z ${JAVA_HOME:-} ]]; then
+  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+fi
+export JAVA_HOME
+export PYSPARK_PYTHON=$root/$py
+export SPARKFORGE_DELTA_JARS=$root/$jars
+export SPARKFORGE_RELIABILITY_REPORT=${SPARKFORGE_RELIABILITY_REPORT:-$root/.cache/reliability-figures-$name.jsonl}
+say "java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); pyspark $pyspark_version; delta $delta_version ($artifact)"
+say "pytest -m '${PYTEST_MARK:-not long}' ${pytest_args[*]} (log: $log)"
+start=$(date +%s)
+set +e
+"$py" -m pytest -p no:cacheprovider --continue-on-collection-errors -rfE \
+  -m "${PYTEST_MARK:-not long}" "${pytest_args[@]}" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+say "pytest exited $status after $(($(date +%s) - start)) s"
+exit "$status"
