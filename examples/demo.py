@@ -8,10 +8,11 @@ warehouse and metastore live in ``./demo-warehouse``, then runs a small shop pip
 - an incremental run with a second batch: new orders are appended, a late row older than the
   silver table's watermark is filtered out, and the gold table is recomputed.
 
-Each run's report is printed and written to the Delta run log
-``sparkforge_demo.pipeline_run_log`` with :class:`sparkforge.writer.LogWriter`; then the log is
-shown. Running the demo again starts the pipeline over (the initial load overwrites its tables;
-Delta keeps their history) while the log keeps growing: it shows every run of every demo.
+Each run writes its own report to the Delta run log ``sparkforge_demo.pipeline_run_log`` when
+it ends (the pipeline is built with a :class:`sparkforge.writer.LogWriter` as its
+``log_writer``); each report is printed with how its logging went, then the log is shown.
+Running the demo again starts the pipeline over (the initial load overwrites its tables; Delta
+keeps their history) while the log keeps growing: it shows every run of every demo.
 
 The pipeline::
 
@@ -49,6 +50,7 @@ __all__ = [
     "FIRST_ORDERS",
     "SECOND_ORDERS",
     "build_pipeline",
+    "logged_line",
     "main",
     "run_demo",
 ]
@@ -148,15 +150,26 @@ def customer_revenue(spark: SparkSession, silvers: dict[str, DataFrame]) -> Data
     )
 
 
-def build_pipeline(spark: SparkSession, *, schema: str) -> PipelineRunner:
-    """Declare the demo pipeline: two bronze sources, two silver tables, one gold table."""
+def build_pipeline(
+    spark: SparkSession, *, schema: str, log_writer: LogWriter | None = None
+) -> PipelineRunner:
+    """Declare the demo pipeline: two bronze sources, two silver tables, one gold table.
+
+    With a ``log_writer``, every run writes its report to that log when it ends.
+    """
     config = PipelineConfig(
         thresholds=ValidationThresholds(bronze=75.0, silver=70.0, gold=99.0),
         max_parallel_steps=2,  # the two silver steps are independent
         quarantine_invalid=True,
     )
     return (
-        PipelineBuilder(spark, schema=schema, config=config, pipeline_name="shop_orders")
+        PipelineBuilder(
+            spark,
+            schema=schema,
+            config=config,
+            pipeline_name="shop_orders",
+            log_writer=log_writer,
+        )
         .with_bronze_rules(
             name="orders",
             rules={
@@ -201,7 +214,9 @@ def build_pipeline(spark: SparkSession, *, schema: str) -> PipelineRunner:
     )
 
 
-def run_demo(spark: SparkSession, *, schema: str) -> list[PipelineReport]:
+def run_demo(
+    spark: SparkSession, *, schema: str, log_writer: LogWriter | None = None
+) -> list[PipelineReport]:
     """Run the demo pipeline: an initial load, then an incremental run with new orders.
 
     Parameters
@@ -210,13 +225,15 @@ def run_demo(spark: SparkSession, *, schema: str) -> list[PipelineReport]:
         The session (with Delta).
     schema
         The schema of the demo tables; created if missing, its tables overwritten.
+    log_writer
+        Where each run logs its report when it ends; None logs nothing.
 
     Returns
     -------
     list[PipelineReport]
         The reports of the initial load and of the incremental run.
     """
-    pipeline = build_pipeline(spark, schema=schema)
+    pipeline = build_pipeline(spark, schema=schema, log_writer=log_writer)
     customers = spark.createDataFrame(CUSTOMERS, CUSTOMERS_DDL)
     initial = pipeline.run_initial_load(
         bronze_sources={
@@ -254,22 +271,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         extra_conf={"spark.sql.session.timeZone": "UTC"},
     )
     try:
-        reports = run_demo(spark, schema=args.schema)
+        writer = LogWriter(spark, WriterConfig(table_schema=args.schema, table_name=LOG_TABLE))
+        reports = run_demo(spark, schema=args.schema, log_writer=writer)
         for report in reports:
             print(format_report(report))
             print()
-        writer = LogWriter(spark, WriterConfig(table_schema=args.schema, table_name=LOG_TABLE))
         for report in reports:
-            result = writer.write_report(report)
-            print(
-                f"logged run {result.run_id}: {result.rows_written} rows "
-                f"at version {result.table_version} of {writer.table}"
-            )
+            print(logged_line(report))
         print()
         show_log(writer)
     finally:
         spark.stop()
-    return 0 if all(r.status is RunStatus.SUCCESS for r in reports) else 1
+    healthy = all(
+        r.status is RunStatus.SUCCESS and r.log_write is not None and r.log_write.success
+        for r in reports
+    )
+    return 0 if healthy else 1
+
+
+def logged_line(report: PipelineReport) -> str:
+    """Say how writing a run's report to the log went (the run wrote it when it ended)."""
+    outcome = report.log_write
+    if outcome is None:
+        return f"run {report.run_id} was not logged"
+    if outcome.error is not None:
+        return f"logging run {report.run_id} to {outcome.table} failed: {outcome.error.message}"
+    return (
+        f"logged run {report.run_id}: {outcome.rows_written} rows "
+        f"at version {outcome.table_version} of {outcome.table}"
+    )
 
 
 def show_log(writer: LogWriter) -> None:
