@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from examples.demo import CUSTOMERS, FIRST_ORDERS, SECOND_ORDERS, run_demo
+from examples.demo import CUSTOMERS, FIRST_ORDERS, LOG_TABLE, SECOND_ORDERS, logged_line, run_demo
 from sparkforge.models import RunMode, RunStatus
 from sparkforge.pipeline import QUARANTINE_RUN_ID_COL
 from sparkforge.reporting import format_report
+from sparkforge.writer import LogWriter, WriterConfig
 from sparkforge.writer.models import report_problems
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ pytestmark = pytest.mark.delta
 @pytest.fixture(scope="module")
 def demo(spark: SparkSession) -> Iterator[tuple[str, list[PipelineReport]]]:
     schema = f"t_demo_{uuid.uuid4().hex[:8]}"
-    reports = run_demo(spark, schema=schema)
+    writer = LogWriter(spark, WriterConfig(table_schema=schema, table_name=LOG_TABLE))
+    reports = run_demo(spark, schema=schema, log_writer=writer)
     yield schema, reports
     spark.sql(f"DROP DATABASE IF EXISTS {schema} CASCADE")
 
@@ -134,6 +136,29 @@ def test_demo_quarantine_keeps_the_invalid_rows(
     for report in reports:
         rows = quarantine.filter(quarantine[QUARANTINE_RUN_ID_COL] == report.run_id).count()
         assert rows == report.step("clean_orders").invalid_rows
+
+
+def test_demo_runs_are_logged_by_themselves(
+    spark: SparkSession, demo: tuple[str, list[PipelineReport]]
+) -> None:
+    schema, reports = demo
+    writer = LogWriter(spark, WriterConfig(table_schema=schema, table_name=LOG_TABLE))
+    for report in reports:
+        outcome = report.log_write
+        assert outcome is not None
+        assert outcome.error is None
+        assert outcome.table == str(writer.table)
+        logged = writer.read_logs(run_id=report.run_id).orderBy("step_index").collect()
+        assert [r["step"] for r in logged] == [s.step_name for s in report.steps]
+        assert outcome.rows_written == len(logged)
+        assert logged_line(report) == (
+            f"logged run {report.run_id}: {len(logged)} rows "
+            f"at version {outcome.table_version} of {writer.table}"
+        )
+    assert [h.version for h in writer.history()][:2] == [
+        reports[1].log_write.table_version,  # type: ignore[union-attr]
+        reports[0].log_write.table_version,  # type: ignore[union-attr]
+    ]
 
 
 @pytest.mark.slow
