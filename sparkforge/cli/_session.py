@@ -16,9 +16,11 @@ by ``configure_spark_with_delta_pip``, as Delta documents for pip installs.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sparkforge.errors import SessionError
 
@@ -27,13 +29,26 @@ if TYPE_CHECKING:
 
     from pyspark.sql import SparkSession
 
-__all__ = ["DELTA_JARS_ENV", "DEFAULT_MASTER", "SessionOptions", "build_session", "local_conf"]
+__all__ = [
+    "DEFAULT_MASTER",
+    "DELTA_JARS_ENV",
+    "SessionOptions",
+    "build_session",
+    "connect_address",
+    "local_conf",
+]
 
 #: Environment variable naming a directory holding the Delta JARs (delta-spark, delta-storage).
 DELTA_JARS_ENV = "SPARKFORGE_DELTA_JARS"
 
 #: The master of a local session when ``--master`` is not given.
 DEFAULT_MASTER = "local[*]"
+
+#: The Spark Connect port when the URL gives none (Spark's default).
+CONNECT_PORT = 15002
+
+#: Seconds to wait for a Spark Connect server to accept a connection.
+CONNECT_TIMEOUT = 10.0
 
 #: Spark's own log level in the CLI's sessions: stdout carries only the command's output.
 SPARK_LOG_LEVEL = "ERROR"
@@ -117,11 +132,32 @@ def build_session(options: SessionOptions) -> SparkSession:
     return _local_session(options)
 
 
+def connect_address(remote: str) -> tuple[str, int]:
+    """Return the host and port of a Spark Connect URL (port 15002 when it gives none).
+
+    Examples
+    --------
+    >>> connect_address("sc://spark.example.com:443/;use_ssl=true")
+    ('spark.example.com', 443)
+    >>> connect_address("sc://localhost")
+    ('localhost', 15002)
+    """
+    parts = urlsplit(remote.split(";", 1)[0])
+    if parts.scheme != "sc" or not parts.hostname:
+        raise ValueError(f"expected a Spark Connect URL sc://host[:port], got {remote!r}")
+    return parts.hostname, parts.port or CONNECT_PORT
+
+
 def _remote_session(remote: str, options: SessionOptions) -> SparkSession:
     from pyspark.sql import SparkSession
 
     where = f"Spark Connect {remote}"
     try:
+        # The Connect client retries a dead server for minutes; a refused or silent address
+        # is said at once instead.
+        host, port = connect_address(remote)
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
+            pass
         builder = SparkSession.builder.remote(remote).appName(options.app_name)
         for key, value in options.conf.items():
             builder = builder.config(key, value)

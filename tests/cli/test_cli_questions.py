@@ -65,7 +65,9 @@ def test_runs_json_filters_by_pipeline_and_status_newest_first(
 def test_runs_table_names_the_runs(
     spark: SparkSession, capsys: pytest.CaptureFixture[str], scenario_log: str
 ) -> None:
-    outcome = invoke(spark, capsys, "runs", "--path", scenario_log, "--since", "2026-03-11")
+    outcome = invoke(
+        spark, capsys, "runs", "--path", scenario_log, "--since", "2026-03-11", "--limit", "500"
+    )
     assert outcome.code == 0, outcome.err
     assert "Runs" in outcome.out
     assert "status" in outcome.out

@@ -182,3 +182,16 @@ def _jar_dir() -> str:
     import os
 
     return os.environ.get("SPARKFORGE_DELTA_JARS", "")
+
+
+def test_unreachable_spark_connect_is_session_failed_at_once(tmp_path: Path) -> None:
+    by_option = run_script("runs", "--path", str(tmp_path), "--remote", "sc://127.0.0.1:1")
+    assert by_option.code == 2
+    line = _one_error_line(by_option.err)
+    assert line.startswith("Error: [SPARK_SESSION_FAILED]")
+    assert "sc://127.0.0.1:1" in line
+    by_env = run_script("runs", "--path", str(tmp_path), env=child_env(SPARK_REMOTE="sc://x"))
+    assert by_env.code == 2
+    assert "Spark Connect sc://x" in _one_error_line(by_env.err)
+    not_connect = run_script("runs", "--path", str(tmp_path), "--remote", "http://host")
+    assert "expected a Spark Connect URL" in _one_error_line(not_connect.err)

@@ -142,3 +142,19 @@ def test_local_conf_takes_jars_from_the_environment(tmp_path: object) -> None:
     (directory / "delta-storage-4.0.1.jar").unlink()
     partial = local_conf(SessionOptions(), environ={"SPARKFORGE_DELTA_JARS": str(directory)})
     assert "spark.jars" not in partial
+
+
+def test_working_spins_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import nullcontext
+
+    from rich.status import Status
+
+    from sparkforge.cli._render import working
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")
+    assert isinstance(working("Optimizing"), nullcontext)  # pytest's stderr is no terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("TTY_COMPATIBLE")
+    spinner = working("Optimizing")
+    assert isinstance(spinner, Status)
