@@ -21,6 +21,7 @@ from sparkforge.pipeline import PipelineBuilder, RunLogConfig
 from sparkforge.pipeline.run_log import run_tags
 from sparkforge.writer import LogWriter, WriterConfig
 from sparkforge.writer.exceptions import WriterTableError
+from sparkforge.writer.models import report_problems
 from sparkforge.writer.results import WriteResult
 from tests.unit._fakes import NoSpark
 
@@ -222,6 +223,7 @@ def test_run_log_a_crashing_run_is_written_then_its_exception_propagates(
     assert logged.error.type == type(exc).__name__
     assert logged.error.traceback is not None
     assert "__contains__" in logged.error.traceback  # where it was raised
+    assert report_problems(logged) == []  # the writer takes it as it is
 
 
 def test_run_log_a_crashing_run_without_a_writer_just_raises() -> None:
