@@ -5,7 +5,7 @@ runs, steps, summary, trends, anomalies, quality, history and report.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -22,7 +22,7 @@ from sparkforge.cli._render import data_of, emit, fields_table, records_table
 from sparkforge.reporting.notify import DEFAULT_NOTIFY_TIMEOUT, check_webhook_url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
     from datetime import datetime
 
     from rich.console import Console
@@ -492,23 +492,6 @@ def history_command(inv: Invocation, *, limit: int) -> int:
 # ---------------------------------------------------------------------------- HTML report
 
 
-class _HtmlResult(Protocol):
-    path: str
-    size_bytes: int
-
-    def to_dict(self) -> dict[str, object]: ...
-
-
-class _HtmlRenderer(Protocol):
-    def render_html(
-        self,
-        path: str,
-        *,
-        pipeline_name: str | Sequence[str] | None = None,
-        since: datetime | None = None,
-    ) -> _HtmlResult: ...
-
-
 @click.command("report")
 @click.option(
     "--output",
@@ -529,7 +512,7 @@ def report_command(
     """
     from sparkforge.cli._render import working
 
-    writer = cast("_HtmlRenderer", inv.writer())
+    writer = inv.writer()
     with working(f"Rendering {output}"):
         result = writer.render_html(output, pipeline_name=names(pipeline_name), since=since)
     data = data_of(result)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
 from sparkforge.writer import LogWriter, WriterConfig
 from sparkforge.writer.models import LOG_SCHEMA
 from tests.analytics_logs import AS_OF
@@ -19,6 +17,7 @@ from tests.factories import make_report
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pytest
     from pyspark.sql import SparkSession
 
 AS_OF_TEXT = AS_OF.isoformat()
@@ -317,10 +316,6 @@ def test_missing_catalog_table_is_one_line_exit_2_and_debug_shows_the_traceback(
     assert debug.err.strip().splitlines()[-1].startswith("Error: [TABLE_NOT_FOUND]")
 
 
-@pytest.mark.skipif(
-    not hasattr(LogWriter, "render_html"),
-    reason="LogWriter.render_html (the HTML report) is not on main yet",
-)
 def test_report_writes_the_html_file(
     spark: SparkSession, capsys: pytest.CaptureFixture[str], scenario_log: str, tmp_path: Path
 ) -> None:
