@@ -8,15 +8,16 @@ tests/integration/test_auto_log.py.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from sparkforge.errors import ConfigurationError, PipelineError
+from sparkforge.errors import ConfigurationError, PipelineError, ValidationError
 from sparkforge.logging import context_of
-from sparkforge.models import PipelineConfig, RunStatus
+from sparkforge.models import PipelineConfig, PipelineReport, RunStatus
 from sparkforge.pipeline import PipelineBuilder, RunLogConfig
 from sparkforge.pipeline.run_log import run_tags
 from sparkforge.writer import LogWriter, WriterConfig
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from pyspark.sql import DataFrame, SparkSession
 
-    from sparkforge.models import ExecutionContext, PipelineReport
+    from sparkforge.models import ExecutionContext
     from sparkforge.pipeline import PipelineRunner
 
 REFUSAL = WriterTableError(
@@ -321,3 +322,20 @@ def test_run_log_config_freezes_its_tags() -> None:
     assert config.tags["team"] == "a"
     with pytest.raises(TypeError):
         config.tags["team"] = "c"  # type: ignore[index]
+
+
+def test_run_log_outcome_round_trips_through_json() -> None:
+    writer = _writer("warn")
+    report = _runner(writer, log_config=QUIET).run_initial_load(bronze_sources={})
+    data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    assert PipelineReport.from_dict(data) == report
+    assert data["log_write"]["error"]["type"] == "WriterTableError"
+
+
+def test_run_log_outcome_from_dict_names_a_bad_field() -> None:
+    report = _runner(_writer(), log_config=QUIET).run_initial_load(bronze_sources={})
+    data = report.to_dict()
+    data["log_write"] = {**cast("dict[str, object]", data["log_write"]), "rows_written": "3"}
+    with pytest.raises(ValidationError) as caught:
+        PipelineReport.from_dict(data)
+    assert [p.path for p in caught.value.problems] == ["log_write.rows_written"]
