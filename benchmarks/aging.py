@@ -10,15 +10,29 @@ gets commit ``k`` one after the other, the order rotating with ``k``.
 
 Around each age N the five writes N-2 .. N+2 are ``LogWriter.write_report`` calls, timed
 (on ``writer_compaction`` a write whose commit reaches a multiple of 100 runs its OPTIMIZE
-inside the timed call, as it would for a user). The commits before them ("fill") are one
-plain Delta append per run carrying the same transaction id the writer gives it
-(``txnAppId = sparkforge.log/<run_id>``, ``txnVersion = 0``): same shape and same files as a
-``write_report``, without the writer's checks and its history look-up, because 3 x 1,000
-``write_report`` calls take far too long on the 2-core machine. On ``writer_compaction``, a
-fill append whose new version is a multiple of ``compact_every`` is followed by
-``sparkforge.table_operations.optimize`` exactly as the writer's ``_keep_compact`` calls it,
-so that table ages as a real one would. Each table's file count (``DESCRIBE DETAIL
-numFiles``) is read after write N; its OPTIMIZE commits are counted in its history at the end.
+inside the timed call, as it would for a user; on ``delta_autocompact`` Delta's compaction
+hook runs inside it when due). The baselines are measured in the same run: the same
+tables at N = 10, and the ``plain`` table at each age.
+
+How the age is reached (:mod:`benchmarks.aging_fill`, counted in ``commits_made``): the
+commits before the timed writes ("fill") are one commit per run, each holding what a
+``write_report`` commit holds (one file of the run's 10 rows, ``txn`` = the writer's
+``sparkforge.log/<run_id>`` version 0, ``commitInfo`` WRITE/Append with the writer's
+``userMetadata`` marker). Most are *staged*: every such run's file is written once by
+Delta itself (one file per run, Delta's statistics, the writer's compression) and
+hard-linked into each table with its commit file written beside Delta's. The 12 commits
+before each timed window are *real* (``table_operations.append`` as the writer calls it),
+so Delta writes the aged table's checkpoint and checksums itself before any timed write.
+Delta's auto compaction decides on small-file counts it keeps in the memory of the process
+that made the commits, which staged commits are not in: so on ``delta_autocompact`` a fill
+commit leaving ``autoCompact.minNumFiles`` files is followed by the OPTIMIZE that Delta's
+hook runs then in a process that made every commit (``writer_compactions.fill_auto``); in
+the timed windows the hook runs on every write as it would, counting the files of the real
+commits since the last compaction. On ``writer_compaction``, a fill commit whose version is a multiple of
+``compact_every`` is followed by ``sparkforge.table_operations.optimize`` exactly as the
+writer's ``_keep_compact`` calls it. Each table's file count (``DESCRIBE DETAIL
+numFiles``) is read after write N; at the end each table must hold every run's rows and
+be at the version followed, and its OPTIMIZE commits are counted in its history.
 """
 
 from __future__ import annotations
@@ -340,10 +354,13 @@ _NOTE = (
     "WRITE/Append with the writer's userMetadata marker, txn sparkforge.log/<run_id> version "
     "0, the file's add); 'real' commits = table_operations.append with the writer's txn id, "
     "marker and compression: the 12 commits before each timed window (so Delta writes the "
-    "checkpoint, last_checkpoint_at_age, and the .crc checksums itself) and, on "
-    "delta_autocompact, every commit bringing it to autoCompact.minNumFiles files (Delta's "
-    "hook decides). On writer_compaction a fill commit reaching a multiple is followed by "
-    "table_operations.optimize as the writer calls it (writer_compactions.fill). Every table "
+    "checkpoint, last_checkpoint_at_age, and the .crc checksums itself). On writer_compaction "
+    "a fill commit reaching a multiple is followed by table_operations.optimize as the writer "
+    "calls it (writer_compactions.fill); on delta_autocompact a fill commit leaving "
+    "autoCompact.minNumFiles files by an OPTIMIZE, as Delta's hook does in a process that made "
+    "every commit (writer_compactions.fill_auto: Delta counts small files in the memory of "
+    "the writing process, so it never sees staged commits; in the timed windows its hook "
+    "counts the real commits since the last compaction). Every table "
     "ends holding every run's rows and at the version followed. write_seconds_* are medians "
     "(at: median, mean and max per table). files_* = DESCRIBE DETAIL numFiles after write N. "
     "aged_vs_young = median at aged_n / median at young_n; compaction_vs_plain "

@@ -13,15 +13,21 @@ the next ``write_report`` calls. One real Delta append per run costs about a sec
   ``userMetadata`` marker), ``txn`` (the writer's ``txnAppId`` = ``sparkforge.log/<run_id>``,
   version 0) and that ``add`` (:func:`commit_lines`). Delta finds them when it next lists
   the log, as it finds any other writer's commits.
-- **real** (:func:`real_fill`): ``sparkforge.table_operations.append`` with the writer's
+- **real** (:func:`real_append`): ``sparkforge.table_operations.append`` with the writer's
   transaction id, marker and compression (the writer's own commit, without its checks and
   its history look-up), for the :data:`REAL_BEFORE` commits before each timed window, so
   that Delta writes the checkpoint (every 10th version) and the version checksums
-  (``.crc``) of the aged table itself before any timed write; and on the Delta
-  auto-compaction table for every commit that brings it to ``autoCompact.minNumFiles``
-  small files, so that Delta's own post-commit hook decides and runs the compaction.
-- the writer's periodic compaction (``compact_every``) on a staged commit reaching a
-  multiple is ``sparkforge.table_operations.optimize``, called as the writer calls it.
+  (``.crc``) of the aged table itself before any timed write.
+- compactions where the table's own would run: on the writer-compaction table, a fill
+  commit reaching a multiple of ``compact_every`` is followed by
+  ``sparkforge.table_operations.optimize`` as the writer calls it; on the Delta
+  auto-compaction table, a fill commit leaving ``autoCompact.minNumFiles`` (small) files is
+  followed by an OPTIMIZE of the table, which is what Delta's hook runs then in a process
+  that made every commit. Delta keeps the small-file counts its hook decides on in the
+  memory of the process that wrote them (``AutoCompactPartitionStats``), so it cannot see
+  staged commits and would never compact them itself; in the timed windows its hook runs
+  on every write as it would, counting the files of the real commits since the table's
+  last compaction.
 """
 
 from __future__ import annotations
@@ -320,7 +326,7 @@ class AgingTables:
         )
         self.made = {name: {"timed": 0, "real": 0, "staged": 0} for name in self.writers}
         self.fill_seconds = dict.fromkeys(self.writers, 0.0)
-        self.compactions = {"fill": 0, "timed_writes": 0}
+        self.compactions = {"fill": 0, "fill_auto": 0, "timed_writes": 0}
         self.compaction_seconds = 0.0
         self.engine = engine_info(bench)
         self.adds: dict[str, dict[str, object]] = {}
@@ -337,18 +343,29 @@ class AgingTables:
         self.files[name] = int(str(table_details(self.bench.spark, fqn)["num_files"]))
 
     def _compact_if_due(self, name: str, day: date | None) -> None:
-        """Run the writer's compaction after a fill commit reaching a multiple, as it does."""
-        if name != self.compacting or self.version[name] % self.every:
+        """Compact after a fill commit where the table's compaction would have run.
+
+        ``compacting``: when the commit's version is a multiple of ``compact_every``, as the
+        writer's ``_keep_compact`` does. ``autocompacting``: when the table holds
+        ``autoCompact.minNumFiles`` (small) files, as Delta's hook does in a process that
+        made every commit of the table (its counts are kept in that process's memory, and
+        do not see the staged commits).
+        """
+        if name == self.compacting and self.version[name] % self.every == 0:
+            kind = "fill"
+            window = ("run_date", day) if day is not None else None
+        elif name == self.autocompacting and self.files[name] >= self.min_files:
+            kind = "fill_auto"
+            window = None
+        else:
             return
         start = time.perf_counter()
-        ops.optimize(
-            self.bench.spark,
-            self.writers[name].table,
-            partitions_from=("run_date", day) if day is not None else None,
-        )
+        result = ops.optimize(self.bench.spark, self.writers[name].table, partitions_from=window)
         self.compaction_seconds += time.perf_counter() - start
-        self.compactions["fill"] += 1
-        self._refresh(name)
+        self.compactions[kind] += 1
+        if result.version is not None:
+            self.version[name] = result.version
+        self.files[name] = result.files_after
 
     def timed(self, name: str, report: PipelineReport) -> float:
         """Time one ``write_report`` of ``report`` into table ``name``; return its seconds."""
@@ -359,21 +376,28 @@ class AgingTables:
             raise AssertionError(f"write {report.run_id} into {name} did not happen: {result!r}")
         if result.maintenance_error is not None:
             raise AssertionError(f"write {report.run_id} into {name}: {result.maintenance_error}")
+        self.made[name]["timed"] += 1
         if result.compacted is not None:
             self.compactions["timed_writes"] += 1
-        self.made[name]["timed"] += 1
-        self._refresh(name)
+            self._refresh(name)
+        elif name == self.autocompacting:
+            self._refresh(name)  # Delta's hook may have compacted: ask the table
+        else:
+            self.version[name] = max(result.table_versions)
+            self.files[name] += 1
         return elapsed
 
     def fill(self, name: str, report: PipelineReport, kind: str) -> None:
-        """Make one fill commit of ``report`` in table ``name``: staged, or real if it must be."""
+        """Make one fill commit of ``report`` in table ``name`` (``kind`` staged or real)."""
         start = time.perf_counter()
-        # Delta's auto compaction decides for itself: a commit that may trigger it is real.
-        due = name == self.autocompacting and self.files[name] + 1 >= self.min_files
-        if kind == "real" or due:
+        if kind == "real":
             real_append(self.bench, self.writers[name], report)
             self.made[name]["real"] += 1
-            self._refresh(name)
+            if name == self.autocompacting:
+                self._refresh(name)  # Delta's hook may have compacted: ask the table
+            else:
+                self.version[name] += 1  # checked against the table's history at the end
+                self.files[name] += 1
         else:
             self.version[name] += 1
             link_commit(
