@@ -4,8 +4,9 @@ Every Delta operation sparkforge performs goes through this package, so the rule
 everywhere:
 
 - Identifiers are validated (what the catalog can hold, see ``identifiers``) and always
-  quoted, also where a name goes to a catalog API; values never enter SQL text. Tables are
-  created and inspected through the ``DeltaTable`` API, not SQL strings.
+  quoted, also where a name goes to a catalog API. Only DataFrame and SQL APIs are used, never
+  delta-spark's ``DeltaTable`` (which needs Delta's Connect plugin on Spark Connect): where
+  Spark takes no parameter (DDL), values are written as escaped string literals or integers.
 - Tables are created once (``create if not exists``); two writers racing to create the same
   table is normal and survived.
 - Overwrites are Delta overwrites (history and time travel keep the old data); nothing here
@@ -14,7 +15,8 @@ everywhere:
   classes share no common base, so they are listed in :data:`CONFLICT_ERRORS`; and because
   delta-spark only converts the JVM's conflicts into those classes after an import with side
   effects (``delta.exceptions.captured``, which sparkforge does not make), a conflict usually
-  arrives as a plain Py4J error. :func:`is_conflict` recognises both forms.
+  arrives as a plain Py4J error, or on Spark Connect as a Connect exception carrying Delta's
+  error condition. :func:`is_conflict` recognises every form.
 - An append may carry a Delta transaction identifier (``txnAppId`` / ``txnVersion``): Delta
   skips a write whose identifier it has already committed, atomically, which makes retries of
   the same write idempotent even across processes. A marker in the commit's ``userMetadata``
@@ -34,6 +36,8 @@ Modules
     :func:`failure_reason` and the wrapping of Spark failures.
 ``conflicts``
     Commit conflicts: :func:`is_conflict`, :func:`retry_on_conflict`.
+``ddl``
+    The ``CREATE TABLE`` text: quoted names, escaped literals, column definitions.
 ``creation``
     Schemas and tables: create once, check existence, read schemas.
 ``recovery``

@@ -3,8 +3,11 @@
 Delta's Python conflict classes share no common base, so they are listed in
 :data:`CONFLICT_ERRORS`; and because delta-spark only converts the JVM's conflicts into those
 classes after an import with side effects (``delta.exceptions.captured``, which sparkforge
-does not make), a conflict usually arrives as a plain Py4J error. :func:`is_conflict`
-recognises both forms; :func:`retry_on_conflict` retries a bounded number of times.
+does not make), a conflict usually arrives as a plain Py4J error; on a Spark Connect session
+it arrives as one of PySpark's Connect exceptions (``pyspark.errors.exceptions.connect``),
+whose error condition (``getCondition()``) is Delta's, since no converter runs there.
+:func:`is_conflict` recognises all these forms; :func:`retry_on_conflict` retries a bounded
+number of times.
 """
 
 from __future__ import annotations
@@ -51,8 +54,22 @@ CONFLICT_ERRORS: tuple[type[Exception], ...] = (
 #: Delta's conflicts as they appear in a JVM error's text: the Java class or the error condition.
 _CONFLICT_TEXT = re.compile(
     r"io\.delta\.exceptions\.(?:Concurrent\w+|MetadataChanged|ProtocolChanged)Exception"
-    r"|\[DELTA_(?:CONCURRENT_\w+|METADATA_CHANGED|PROTOCOL_CHANGED)\]"
+    r"|\[DELTA_(?:CONCURRENT_\w+|METADATA_CHANGED|PROTOCOL_CHANGED)(?:\.\w+)?\]"
 )
+#: Delta's conflict conditions, as a PySpark exception's ``getCondition()`` reports them.
+_CONFLICT_CONDITION = re.compile(r"DELTA_(?:CONCURRENT_\w+|METADATA_CHANGED|PROTOCOL_CHANGED)")
+
+
+def _condition(exc: BaseException) -> str | None:
+    """Return the error condition of a PySpark exception (classic or Connect), else None."""
+    get_condition = getattr(exc, "getCondition", None)
+    if not callable(get_condition):
+        return None
+    try:
+        condition = get_condition()
+    except Exception:  # a foreign object's getCondition: no condition to read
+        return None
+    return condition if isinstance(condition, str) else None
 
 
 def is_conflict(exc: BaseException) -> bool:
@@ -66,8 +83,18 @@ def is_conflict(exc: BaseException) -> bool:
     True
     >>> is_conflict(ValueError("bad value"))
     False
+
+    A Spark Connect session's form, where only the condition may name the conflict:
+
+    >>> from pyspark.errors.exceptions.connect import SparkConnectGrpcException
+    >>> is_conflict(SparkConnectGrpcException("a concurrent transaction won",
+    ...     errorClass="DELTA_CONCURRENT_APPEND"))
+    True
     """
     if isinstance(exc, CONFLICT_ERRORS):
+        return True
+    condition = _condition(exc)
+    if condition is not None and _CONFLICT_CONDITION.fullmatch(condition.split(".")[0]):
         return True
     return _CONFLICT_TEXT.search(str(exc)[:2000]) is not None
 

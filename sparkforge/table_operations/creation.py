@@ -1,10 +1,12 @@
 """Creating schemas and tables once, and checking what exists.
 
-Tables are created once (``create if not exists``) through the ``DeltaTable`` builder, never
-SQL text; two writers racing to create the same table is normal and survived. Delta's
-builder addresses catalog tables by two-part names, which resolve in Spark's session catalog,
-so a catalog table is created there (with or without ``catalog="spark_catalog"``); tables of
-other catalogs are read and written, but not created, here.
+Tables are created once with ``CREATE TABLE IF NOT EXISTS ... USING DELTA`` (the text built
+by :mod:`~sparkforge.table_operations.ddl`, names quoted and values escaped), never through
+delta-spark's ``DeltaTable`` API, so creation works on Spark Connect sessions too; two writers
+racing to create the same table is normal and survived. A catalog table is created in its own
+catalog (a three-part name such as Unity Catalog's ``main.ops.run_log`` included). Whether a
+path holds a Delta table is asked by resolving it with the DataFrame reader, which loads the
+table's snapshot and starts no Spark job.
 
 A catalog table whose metastore entry is gone while its files stayed (a throw-away in-memory
 Derby metastore, a dropped external table) cannot be created again over those files; that is
@@ -17,15 +19,10 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from delta.tables import DeltaTable
-
 from sparkforge.errors import ConfigurationError, TableOperationError
+from sparkforge.table_operations.ddl import create_table_statement
 from sparkforge.table_operations.failures import operation_failed
-from sparkforge.table_operations.identifiers import (
-    is_session_catalog,
-    quote_identifier,
-    validate_identifier,
-)
+from sparkforge.table_operations.identifiers import quote_identifier, validate_identifier
 from sparkforge.table_operations.recovery import remove_abandoned_log
 from sparkforge.table_operations.session import check_delta_session, missing_delta_error
 
@@ -49,6 +46,11 @@ _NON_EMPTY_LOCATION = re.compile(
     r"DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION|is not empty and also not a Delta table"
 )
 _LOCATION_IN_TEXT = re.compile(r"location \('([^']*)'\)")
+# How Delta says no table is at a path: nothing there, or no commit in its log.
+_NO_TABLE_AT_PATH = re.compile(
+    r"\[(?:PATH_NOT_FOUND|DELTA_TABLE_NOT_FOUND|DELTA_MISSING_DELTA_TABLE)\]"
+    r"|is not a Delta table"
+)
 _LOCATION_HINT = (
     "the catalog forgot the table but kept its files, as a throw-away metastore (Spark's "
     "default in-memory Derby) does at the end of every session; use a persistent metastore "
@@ -112,11 +114,16 @@ def table_exists(spark: SparkSession, table: TableRef) -> bool:
         table_exists(spark, TableRef.named("ops", "run_log"))  # False
     """
     try:
-        if table.path is not None:
-            return bool(DeltaTable.isDeltaTable(spark, table.path))
-        return bool(spark.catalog.tableExists(table.quoted))
+        if table.path is None:
+            return bool(spark.catalog.tableExists(table.quoted))
+        # Resolving the path loads the snapshot (as DeltaTable.isDeltaTable would) and runs
+        # no job; ``.schema`` makes a Spark Connect session resolve it too.
+        _ = spark.read.format("delta").load(table.path).schema
     except Exception as exc:
+        if table.path is not None and _NO_TABLE_AT_PATH.search(str(exc)[:2000]):
+            return False
         raise operation_failed("existence check", table, exc) from exc
+    return True
 
 
 def read_schema(spark: SparkSession, table: TableRef) -> StructType:
@@ -244,8 +251,7 @@ def create_table_if_not_exists(
         ``IDENTIFIER_INVALID`` for an unusable clustering column (before any Spark call);
         ``TABLE_LOCATION_NOT_EMPTY`` when the catalog does not know the table but its
         location holds files (see :func:`location_not_empty_error`);
-        ``TABLE_OPERATION_FAILED`` when the table could not be created and does not exist
-        (also for an absent table of a catalog other than Spark's session catalog);
+        ``TABLE_OPERATION_FAILED`` when the table could not be created and does not exist;
         ``TABLE_LOG_ABANDONED`` when a commit-less log blocks creation and cannot safely be
         removed here (it names the directory to remove).
 
@@ -271,39 +277,23 @@ def create_table_if_not_exists(
         return False
     # Before a schema or a directory is made for it: a session without Delta says so.
     check_delta_session(spark)
-    if table.path is None and not is_session_catalog(table.catalog):
-        raise TableOperationError(
-            "TABLE_OPERATION_FAILED",
-            {
-                "operation": "create table",
-                "table": str(table),
-                "reason": "Delta's table builder creates tables in Spark's session catalog "
-                f"only; create it in catalog {table.catalog} first",
-            },
-        )
     if table.schema is not None:
         ensure_schema(spark, table.schema, catalog=table.catalog)
+    statement = create_table_statement(
+        table.sql_name,
+        schema,
+        partition_by=partition_by,
+        cluster_by=clustering,
+        properties=properties,
+        comment=comment,
+    )
     delay = backoff_secs
     last: Exception | None = None
     attempt = 0
     cleared = False
     while attempt < max_attempts:
         try:
-            builder = DeltaTable.createIfNotExists(spark)
-            if table.path is not None:
-                builder = builder.location(table.path)
-            else:
-                builder = builder.tableName(f"`{table.schema}`.`{table.name}`")
-            builder = builder.addColumns(schema)
-            if partition_by:
-                builder = builder.partitionedBy(*partition_by)
-            if clustering:
-                builder = builder.clusterBy(*clustering)
-            for key, value in (properties or {}).items():
-                builder = builder.property(key, value)
-            if comment is not None:
-                builder = builder.comment(comment)
-            builder.execute()
+            spark.sql(statement).collect()
             return True
         # A racing creator surfaces as ProtocolChangedException, a raw Py4J error, or "location
         # is not empty" while its first commit is in flight: whatever it was, look again.

@@ -3,6 +3,13 @@
 :func:`failure_reason` extracts what a Spark or Delta error says, without the Py4J preamble,
 for every path that wraps a Spark error (table operations, the writer, migration);
 :func:`operation_failed` wraps one into ``TABLE_OPERATION_FAILED``.
+
+On a Spark Connect session the errors are PySpark's Connect exceptions
+(``pyspark.errors.exceptions.connect``): plain Python exceptions whose text is the server's
+message, then (when the server shows it) ``JVM stacktrace:`` and the stack, so the first line
+is the reason. A failure of the connection itself (server gone, unreachable) has gRPC's text,
+whose ``status`` and ``details`` are the reason. Every one is an ``Exception``, so every public
+call's wrapping catches it like a classic session's error.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["failure_reason", "operation_failed"]
 
 _PY4J_PREAMBLE = re.compile(r"An error occurred while calling [\w.$:]+\.?")
+# gRPC's text of a failed Spark Connect call (server gone, unreachable, cancelled).
+_GRPC_STATUS = re.compile(r"status = StatusCode\.(\w+)\s+details = \"([^\"\n]*)\"")
 _MAX_REASON_LENGTH = 1000
 
 
@@ -48,7 +57,16 @@ def failure_reason(exc: BaseException) -> str:
     'org.apache.spark.sql.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] No table'
     >>> failure_reason(KeyError())
     'KeyError'
+    >>> failure_reason(RuntimeError(
+    ...     "<_MultiThreadedRendezvous of RPC that terminated with:\n"
+    ...     "\tstatus = StatusCode.UNAVAILABLE\n"
+    ...     '\tdetails = "failed to connect to all addresses"\n'
+    ... ))
+    'Spark Connect call failed (UNAVAILABLE): failed to connect to all addresses'
     """
+    grpc = _GRPC_STATUS.search(str(exc)[:4000])
+    if grpc is not None:
+        return f"Spark Connect call failed ({grpc.group(1)}): {grpc.group(2)}".rstrip(". ")
     for line in str(exc).splitlines():
         text = line.strip().removeprefix(":").strip()
         if text and not _PY4J_PREAMBLE.fullmatch(text):

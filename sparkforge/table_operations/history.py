@@ -1,5 +1,8 @@
 """A table's commit history: typed commits, the latest version, a commit found by its marker.
 
+The history is read with ``DESCRIBE HISTORY`` (SQL, never ``DeltaTable``), so it is read the
+same way on classic and Spark Connect sessions.
+
 Delta reports a commit's time in the session time zone as a naive timestamp; here it is read
 as microseconds since the epoch (``unix_micros``), so :attr:`Commit.timestamp` is the same UTC
 instant whatever the session's and the Python process's time zones are.
@@ -19,7 +22,6 @@ from sparkforge.table_operations.failures import operation_failed
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from delta.tables import DeltaTable
     from pyspark.sql import DataFrame, Row, SparkSession
 
     from sparkforge.table_operations.table_ref import TableRef
@@ -62,12 +64,21 @@ class Commit:
     timestamp: datetime
 
 
+def _check_limit(limit: int | None) -> None:
+    # Typed, but given by users; it is written into the SQL text, so it must be an integer.
+    given: object = limit
+    if given is not None and (isinstance(given, bool) or not isinstance(given, int) or given < 1):
+        raise ConfigurationError(
+            "CONFIG_INVALID",
+            {"option": "limit", "reason": f"expected None or an integer >= 1, got {given!r}"},
+        )
+
+
 def history(
     spark: SparkSession,
     table: TableRef,
     *,
     limit: int | None = None,
-    handle: DeltaTable | None = None,
 ) -> DataFrame:
     """Return the table's commit history, newest first (``DESCRIBE HISTORY``).
 
@@ -78,10 +89,8 @@ def history(
     table
         The table.
     limit
-        How many of the newest commits; None for all.
-    handle
-        The table's ``DeltaTable``, when the caller keeps one: reading the history through it
-        skips resolving the table again (about a quarter of a one-commit history read).
+        How many of the newest commits; None for all (an integer, written into the SQL text
+        as one).
 
     Returns
     -------
@@ -90,8 +99,15 @@ def history(
 
     Raises
     ------
+    ConfigurationError
+        ``CONFIG_INVALID`` when ``limit`` is not None or a positive integer.
     TableOperationError
         ``TABLE_OPERATION_FAILED`` when Delta cannot read the history (no table there ...).
+
+    Notes
+    -----
+    .. versionchanged:: 0.1.0
+       Read with ``DESCRIBE HISTORY``; the ``handle`` parameter (a ``DeltaTable``) is gone.
 
     Examples
     --------
@@ -101,8 +117,10 @@ def history(
 
         history(spark, table, limit=1).select("version").collect()  # [Row(version=0)]
     """
+    _check_limit(limit)
+    suffix = "" if limit is None else f" LIMIT {int(limit)}"
     try:
-        return (handle or table.delta_table(spark)).history(limit)
+        return spark.sql(f"DESCRIBE HISTORY {table.sql_name}{suffix}")
     except Exception as exc:
         raise operation_failed("history", table, exc) from exc
 
@@ -129,7 +147,6 @@ def recent_commits(
     table: TableRef,
     *,
     limit: int | None,
-    handle: DeltaTable | None = None,
 ) -> list[Commit]:
     """Return the table's newest commits, newest first.
 
@@ -141,8 +158,6 @@ def recent_commits(
         The table.
     limit
         How many commits at most (at least 1); None for the whole history.
-    handle
-        The table's ``DeltaTable``, as for :func:`history`.
 
     Returns
     -------
@@ -164,13 +179,8 @@ def recent_commits(
 
         [c.operation for c in recent_commits(spark, table, limit=2)]  # ['WRITE', 'CREATE TABLE']
     """
-    given: object = limit
-    if given is not None and (isinstance(given, bool) or not isinstance(given, int) or given < 1):
-        raise ConfigurationError(
-            "CONFIG_INVALID",
-            {"option": "limit", "reason": f"expected None or an integer >= 1, got {given!r}"},
-        )
-    commits_df = history(spark, table, limit=limit, handle=handle).select(
+    _check_limit(limit)
+    commits_df = history(spark, table, limit=limit).select(
         "version",
         "operation",
         "operationMetrics",

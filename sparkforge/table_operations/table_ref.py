@@ -1,7 +1,7 @@
 """TableRef: one Delta table, by catalog name (``[catalog.]schema.table``) or by storage path.
 
-Every name a :class:`TableRef` hands to Spark (``spark.read.table``, ``DeltaTable.forName``,
-``spark.catalog.tableExists``, ``saveAsTable``, SQL) is its :attr:`TableRef.quoted` form, so
+Every name a :class:`TableRef` hands to Spark (``spark.read.table``, ``spark.catalog.tableExists``,
+``saveAsTable``, SQL) is its :attr:`TableRef.quoted` form, so
 keywords, digits first and dots cannot be misparsed. A relative path is resolved against
 Python's current directory when the reference is made, not against the JVM's start directory.
 """
@@ -13,11 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from delta.tables import DeltaTable
-
 from sparkforge.table_operations.identifiers import identifier_error, validate_identifier
 
 if TYPE_CHECKING:
+    from delta.tables import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["resolve_path", "TableRef"]
@@ -220,7 +219,23 @@ class TableRef:
         return spark.read.table(self.quoted)
 
     def delta_table(self, spark: SparkSession) -> DeltaTable:
-        """Return the ``DeltaTable`` handle of the table."""
+        """Return delta-spark's ``DeltaTable`` handle of the table, for the caller's own use.
+
+        sparkforge itself never calls this: its operations use SQL and DataFrames only. On a
+        Spark Connect session the handle works only where the server runs Delta's Connect
+        plugin (not published for Delta 4.0 to 4.2); on a classic session it always does.
+        ``delta.tables`` is imported here, on the call, and nowhere else in sparkforge.
+
+        Examples
+        --------
+        With a classic session ``spark`` and a ``table`` (the integration tests run this):
+
+        .. code-block:: python
+
+            table.delta_table(spark).detail().select("format").first()[0]  # 'delta'
+        """
+        from delta.tables import DeltaTable
+
         if self.path is not None:
             return DeltaTable.forPath(spark, self.path)
         return DeltaTable.forName(spark, self.quoted)

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import pyarrow as pa
-    from delta.tables import DeltaTable
     from pyspark.sql import Column, DataFrame, SparkSession
 
     from sparkforge.logging import PipelineLogger
@@ -291,11 +290,14 @@ class CommitEngine:
         self._config = config
         self._table = config.table
         self._log = log
-        self._handle: DeltaTable | None = None
 
     def forget_table(self) -> None:
-        """Drop the kept ``DeltaTable`` handle (the table was just created or rewritten)."""
-        self._handle = None
+        """Hear that the table was just created or rewritten; nothing about it is kept.
+
+        The history is read with SQL each time (no ``DeltaTable`` handle is kept, so the
+        engine works on Spark Connect): there is nothing to forget. Kept for the callers in
+        ``core.py`` and ``_upkeep.py``, which are to drop their calls.
+        """
 
     def commit_all(self, runs: list[PreparedRun], progress: Progress) -> None:
         """Commit ``runs`` (the first batch of an overwriting call replaces the table).
@@ -373,12 +375,8 @@ class CommitEngine:
     def _confirm(self, marker: str, run_ids: list[str]) -> Found:
         """Read the history, newest first in growing windows, until the write's fate is known."""
         try:
-            if self._handle is None:  # kept: resolving the table again costs a quarter
-                self._handle = self._table.delta_table(self._spark)
             for window in HISTORY_WINDOWS:
-                commits = ops.recent_commits(
-                    self._spark, self._table, limit=window, handle=self._handle
-                )
+                commits = ops.recent_commits(self._spark, self._table, limit=window)
                 found = classify(commits, marker)
                 if found is not None:
                     return found
@@ -386,7 +384,7 @@ class CommitEngine:
                     break
         except SparkForgeError as exc:
             raise self._unconfirmed(run_ids, f"the history could not be read: {exc}") from exc
-        except Exception as exc:  # resolving the table for its history
+        except Exception as exc:  # anything else reading the history
             reason = f"the history could not be read: {ops.failure_reason(exc)}"
             raise self._unconfirmed(run_ids, reason) from exc
         return Found(Outcome.UNCONFIRMED)

@@ -102,7 +102,8 @@ def _verified_commit(spark: SparkSession, table: TableRef, marker: str, pinned: 
 def _restore(spark: SparkSession, table: TableRef, version: int, *, after: int) -> str:
     """Restore ``version``; say whether the restore replaced exactly commit ``after``."""
     try:
-        table.delta_table(spark).restoreToVersion(version)
+        # SQL, not DeltaTable.restoreToVersion: it runs on Spark Connect sessions too.
+        spark.sql(f"RESTORE TABLE {table.sql_name} TO VERSION AS OF {int(version)}").collect()
         commits = _recent_commits(spark, table)
     except Exception as exc:
         raise WriterTableError(

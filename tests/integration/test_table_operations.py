@@ -58,11 +58,43 @@ def test_create_table_if_not_exists_named_with_constraints(
 
     assert created is True
     assert ops.create_table_if_not_exists(spark, table, SCHEMA) is False
-    detail = table.delta_table(spark).detail().collect()[0]
-    assert detail["partitionColumns"] == ["day"]
-    assert detail["properties"]["data.owner"] == "platform"
+    detail = ops.describe_table(spark, table)
+    assert detail.partition_columns == ("day",)
+    assert detail.properties["data.owner"] == "platform"
     assert not ops.read_schema(spark, table)["id"].nullable
     assert ops.latest_version(spark, table) == 0
+
+
+ODD_TEXT = "it's a \\'quoted\\' \\n text\n`with` backticks; DROP TABLE x --"
+
+
+def test_create_table_if_not_exists_keeps_odd_text_and_nested_columns(
+    spark: SparkSession, table_path: str
+) -> None:
+    """Comments and property values enter the DDL text escaped, and come back unchanged."""
+    nested = T.StructType(
+        [
+            T.StructField("odd`name", T.LongType(), False, {"comment": ODD_TEXT}),
+            T.StructField(
+                "inner",
+                T.StructType([T.StructField("n", T.IntegerType(), False, {"comment": "n"})]),
+                True,
+            ),
+            T.StructField("tags", T.MapType(T.StringType(), T.StringType()), True),
+            T.StructField("amount", T.DecimalType(12, 2), True),
+        ]
+    )
+    table = ops.TableRef.at_path(table_path)
+
+    assert ops.create_table_if_not_exists(
+        spark, table, nested, properties={"note": ODD_TEXT}, comment=ODD_TEXT
+    )
+
+    created = ops.read_schema(spark, table)
+    assert created == nested
+    assert created["odd`name"].metadata == {"comment": ODD_TEXT}
+    (detail,) = spark.sql(f"DESCRIBE DETAIL {table.sql_name}").collect()
+    assert (detail["description"], detail["properties"]["note"]) == (ODD_TEXT, ODD_TEXT)
 
 
 def test_create_table_if_not_exists_creates_the_schema(spark: SparkSession) -> None:

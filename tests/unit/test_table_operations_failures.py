@@ -84,3 +84,118 @@ def test_location_not_empty_error_names_location_and_what_to_do() -> None:
 )
 def test_location_not_empty_error_ignores_other_cases(table: TableRef, text: str) -> None:
     assert location_not_empty_error(table, RuntimeError(text)) is None
+
+
+# ------------------------------------------------------------------ Spark Connect's exceptions
+
+
+def _connect_error(
+    message: str, condition: str | None = None, *, stacktrace: str | None = None
+) -> Exception:
+    """Build the exception a Spark Connect client raises for a server-side failure."""
+    from pyspark.errors.exceptions.connect import AnalysisException
+
+    return AnalysisException(
+        message,
+        errorClass=condition,
+        server_stacktrace=stacktrace,
+        display_server_stacktrace=stacktrace is not None,
+    )
+
+
+def test_failure_reason_of_a_connect_exception_leaves_out_the_jvm_stack() -> None:
+    error = _connect_error(
+        "[DELTA_MISSING_DELTA_TABLE] `/t` is not a Delta table.",
+        "DELTA_MISSING_DELTA_TABLE",
+        stacktrace="org.apache.spark.sql.delta.DeltaAnalysisException\n\tat org.x.Y(Y.scala:1)",
+    )
+    assert "JVM stacktrace" in str(error)
+    assert failure_reason(error) == "[DELTA_MISSING_DELTA_TABLE] `/t` is not a Delta table"
+
+
+def test_failure_reason_of_a_lost_connect_server_names_the_grpc_status() -> None:
+    from pyspark.errors.exceptions.connect import SparkConnectGrpcException
+
+    error = SparkConnectGrpcException(
+        "<_MultiThreadedRendezvous of RPC that terminated with:\n"
+        "\tstatus = StatusCode.UNAVAILABLE\n"
+        '\tdetails = "failed to connect to all addresses; last error: refused."\n'
+        '\tdebug_error_string = "UNKNOWN:Error received from peer"\n>'
+    )
+    assert failure_reason(error) == (
+        "Spark Connect call failed (UNAVAILABLE): failed to connect to all addresses; "
+        "last error: refused"
+    )
+
+
+def test_operation_failed_chains_a_connect_exception() -> None:
+    cause = _connect_error("[TABLE_OR_VIEW_NOT_FOUND] no `ops`.`log`.", "TABLE_OR_VIEW_NOT_FOUND")
+    error = operation_failed("history", "ops.log", cause)
+    assert (error.code, error.__cause__) == ("TABLE_OPERATION_FAILED", cause)
+    assert error.params["reason"] == "[TABLE_OR_VIEW_NOT_FOUND] no `ops`.`log`"
+
+
+def test_a_connect_session_without_delta_is_delta_not_configured() -> None:
+    cause = _connect_error(
+        "[DATA_SOURCE_NOT_FOUND] Failed to find the data source: delta. Make sure ...",
+        "DATA_SOURCE_NOT_FOUND",
+    )
+    assert operation_failed("create table", "ops.log", cause).code == "DELTA_NOT_CONFIGURED"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "DELTA_CONCURRENT_APPEND",
+        "DELTA_CONCURRENT_DELETE_DELETE",
+        "DELTA_CONCURRENT_DELETE_READ",
+        "DELTA_CONCURRENT_TRANSACTION",
+        "DELTA_CONCURRENT_WRITE",
+        "DELTA_METADATA_CHANGED",
+        "DELTA_PROTOCOL_CHANGED",
+    ],
+    ids=str.lower,
+)
+def test_is_conflict_recognises_connect_conflicts_by_condition(condition: str) -> None:
+    from sparkforge.table_operations import is_conflict
+
+    # The message alone names nothing (Connect may send it without the condition's prefix).
+    assert is_conflict(_connect_error("a concurrent transaction won", condition))
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [None, "TABLE_OR_VIEW_NOT_FOUND", "DELTA_MISSING_DELTA_TABLE", "DELTA_CONCURRENT"],
+    ids=["none", "not-found", "delta-other", "prefix-only"],
+)
+def test_is_conflict_ignores_other_connect_errors(condition: str | None) -> None:
+    from sparkforge.table_operations import is_conflict
+
+    assert not is_conflict(_connect_error("it failed", condition))
+
+
+def test_retry_on_conflict_retries_connect_conflicts_then_wraps_other_errors() -> None:
+    from sparkforge.table_operations import retry_on_conflict
+
+    table = TableRef.named("ops", "log")
+    failures = [
+        _connect_error("lost the race", "DELTA_CONCURRENT_APPEND"),
+        _connect_error("[DELTA_METADATA_CHANGED] the schema moved", "DELTA_METADATA_CHANGED"),
+    ]
+    pauses: list[float] = []
+
+    def operation() -> int:
+        if failures:
+            raise failures.pop(0)
+        return 42
+
+    assert retry_on_conflict(operation, name="append", table=table, sleep=pauses.append) == 42
+    assert pauses == [0.2, 0.4]
+
+    def broken() -> int:
+        raise _connect_error("[DIVIDE_BY_ZERO] no", "DIVIDE_BY_ZERO")
+
+    with pytest.raises(TableOperationError) as caught:
+        retry_on_conflict(broken, name="append", table=table, sleep=pauses.append)
+    assert caught.value.code == "TABLE_OPERATION_FAILED"
+    assert type(caught.value.__cause__).__module__ == "pyspark.errors.exceptions.connect"
