@@ -1,0 +1,148 @@
+"""The writer on Spark Connect: a local Connect server with Delta, the whole API through it.
+
+One server for the module (``spark-submit --class ...SparkConnectServer`` from the venv's
+pyspark, Delta's JARs and its extension and catalog, a warehouse in tmp), stopped at the end.
+The session is ``SparkSession.builder.remote(...)``: no JVM in this process serves it, and
+Delta's Connect plugin is not on the server, so any ``DeltaTable`` call would fail. The
+scenario (tests/remote_support.py) runs once; each test checks one part of what it found.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from examples.remote_spark import remote_session, start_connect_server
+from sparkforge import table_operations as ops
+from sparkforge.errors import TableOperationError
+from tests.remote_support import ANOMALOUS_ROWS, TIMED_WRITES, TRAINING_RUNS, run_scenario
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from pyspark.sql import SparkSession
+
+    from examples.remote_spark import ConnectServer
+
+pytestmark = [pytest.mark.delta, pytest.mark.slow]
+
+#: Rows of one ``orders`` run: a run row and three step rows.
+ROWS_PER_RUN = 4
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectServer]:
+    """Start the module's Spark Connect server; stop it at the end."""
+    running = start_connect_server(tmp_path_factory.mktemp("connect_server"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def connect(server: ConnectServer) -> Iterator[SparkSession]:
+    """Yield a Spark Connect session to the module's server."""
+    session = remote_session(server.url)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def facts(connect: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Run the scenario once over Spark Connect."""
+    return run_scenario(connect, tmp_path_factory.mktemp("connect_scenario"))
+
+
+def test_spark_connect_session_is_remote(connect: SparkSession, server: ConnectServer) -> None:
+    assert type(connect).__module__ == "pyspark.sql.connect.session"
+    print(f"spark_connect.startup_secs={server.startup_secs:.1f}")
+
+
+def test_spark_connect_pipeline_run_is_logged(facts: dict[str, Any]) -> None:
+    assert facts["pipeline_logged"] is True
+    assert facts["pipeline_rows"] == [(None, None, None), ("events", 2, 1)]
+
+
+def test_spark_connect_create_and_write(facts: dict[str, Any]) -> None:
+    assert (facts["created"], facts["created_again"]) == (True, False)
+    written = TRAINING_RUNS - TIMED_WRITES
+    assert facts["batch"] == {"written": written, "rows": written * ROWS_PER_RUN}
+    assert facts["timed_rows"] == [ROWS_PER_RUN] * TIMED_WRITES
+    print(f"spark_connect.write_secs={facts['write_secs']}")
+
+
+def test_spark_connect_retry_is_skipped_by_delta(facts: dict[str, Any]) -> None:
+    assert facts["retry"] == {"skipped": [f"orders-{TRAINING_RUNS - 1:03d}"], "rows": 0}
+
+
+def test_spark_connect_reads_and_time_travel(facts: dict[str, Any]) -> None:
+    assert facts["rows"] == (TRAINING_RUNS + 1) * ROWS_PER_RUN
+    assert facts["runs"] == TRAINING_RUNS + 1
+    assert facts["rows_as_of_version"] == TRAINING_RUNS * ROWS_PER_RUN
+
+
+def test_spark_connect_summary_trends_anomalies(facts: dict[str, Any]) -> None:
+    assert facts["summary"] == {
+        "runs": TRAINING_RUNS + 1,
+        "rows": (TRAINING_RUNS + 1) * ROWS_PER_RUN,
+    }
+    assert facts["trend_series"] > 0
+    anomalous_run = f"orders-{TRAINING_RUNS:03d}"
+    assert ("rows_written", anomalous_run) in {tuple(pair) for pair in facts["anomalies"]}
+    assert ANOMALOUS_ROWS > 90
+
+
+def test_spark_connect_export_and_openlineage(facts: dict[str, Any]) -> None:
+    assert facts["export_parquet"] == {
+        "runs": TRAINING_RUNS + 1,
+        "rows": (TRAINING_RUNS + 1) * ROWS_PER_RUN,
+    }
+    lineage = facts["openlineage"]
+    assert lineage["runs"] == TRAINING_RUNS + 1
+    assert lineage["events"] == lineage["lines"] > 0
+    assert "COMPLETE" in lineage["event_types"]
+
+
+def test_spark_connect_maintenance(facts: dict[str, Any]) -> None:
+    assert facts["history_ops"][0] == "WRITE"
+    assert facts["optimize"]["files_removed"] > 0
+    assert facts["vacuum_retention_hours"] == 168.0
+    assert facts["pruned_runs"] > 0
+    assert facts["restored_version"] >= 0
+    assert facts["rows_after_restore"] == TRAINING_RUNS * ROWS_PER_RUN
+
+
+def test_spark_connect_failures_are_sparkforge_errors(facts: dict[str, Any]) -> None:
+    assert not any(code.startswith("raw") for code in facts["errors"].values()), facts["errors"]
+    assert "ok" not in facts["errors"].values()
+
+
+def test_spark_connect_legacy_migration(facts: dict[str, Any]) -> None:
+    assert facts["migration"]["migrated"] is True
+    assert facts["migrated_rows"] == facts["migration"]["rows"] > 0
+
+
+def test_spark_connect_table_operations_errors_chain_connect_exceptions(
+    connect: SparkSession, tmp_path: Path
+) -> None:
+    with pytest.raises(TableOperationError) as caught:
+        ops.recent_commits(connect, ops.TableRef.at_path(str(tmp_path / "none")), limit=1)
+    assert caught.value.code == "TABLE_OPERATION_FAILED"
+    assert type(caught.value.__cause__).__module__ == "pyspark.errors.exceptions.connect"
+    assert "JVM stacktrace" not in caught.value.params["reason"]
+
+
+def test_spark_connect_table_exists_for_paths(connect: SparkSession, tmp_path: Path) -> None:
+    table = ops.TableRef.at_path(str(tmp_path / "t"))
+    assert ops.table_exists(connect, table) is False
+    (tmp_path / "plain").mkdir()
+    assert ops.table_exists(connect, ops.TableRef.at_path(str(tmp_path / "plain"))) is False
+    schema = connect.createDataFrame([(1,)], "id BIGINT NOT NULL").schema
+    odd = "it's \\ 'here'\n"
+    assert ops.create_table_if_not_exists(
+        connect, table, schema, comment=odd, properties={"note": odd}
+    )
+    assert ops.table_exists(connect, table) is True
+    (detail,) = connect.sql(f"DESCRIBE DETAIL {table.sql_name}").collect()
+    assert (detail["description"], detail["properties"]["note"]) == (odd, odd)
