@@ -12,13 +12,8 @@ exception propagates; :mod:`sparkforge.pipeline.run_log` states the failure poli
 
 from __future__ import annotations
 
-import getpass
-import socket
 import uuid
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
-
-from pyspark.sql import DataFrame
 
 from sparkforge.errors import PipelineError, Problem, render_problems
 from sparkforge.logging import PipelineLogger
@@ -34,16 +29,16 @@ from sparkforge.models import (
 )
 from sparkforge.performance import Timer
 from sparkforge.pipeline._execute import RunContext, run_step, skipped_step
+from sparkforge.pipeline._inputs import environment_facts, input_problems, string_map
 from sparkforge.pipeline._progress import Progress
 from sparkforge.pipeline._scheduler import execute_graph
 from sparkforge.pipeline.run_log import RunLogConfig, log_run, note_log_failure, run_tags
-from sparkforge.pipeline.steps import BronzeStep
 from sparkforge.table_operations import ensure_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Mapping
 
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from sparkforge.models import PipelineConfig
     from sparkforge.pipeline.plan import PipelinePlan
@@ -204,37 +199,6 @@ class PipelineRunner:
 
     # ------------------------------------------------------------------ internals
 
-    def _input_problems(self, bronze_sources: object) -> list[Problem]:
-        problems: list[Problem] = []
-        if not isinstance(bronze_sources, Mapping):
-            problems.append(
-                Problem(
-                    "bronze_sources",
-                    "expected a mapping of bronze step name to DataFrame, "
-                    f"got {type(bronze_sources).__name__}",
-                )
-            )
-            return problems
-        expected = [n for n, s in self._plan.steps.items() if isinstance(s, BronzeStep)]
-        for name in expected:
-            if name not in bronze_sources:
-                problems.append(Problem("bronze_sources", f"no DataFrame for bronze step {name!r}"))
-            elif not isinstance(bronze_sources[name], DataFrame):
-                got = type(bronze_sources[name]).__name__
-                problems.append(
-                    Problem(f"bronze_sources[{name!r}]", f"expected a DataFrame, got {got}")
-                )
-        for name in bronze_sources:
-            if name not in expected:
-                problems.append(
-                    Problem(
-                        "bronze_sources",
-                        f"{name!r} is not a bronze step of the pipeline "
-                        f"(bronze steps: {', '.join(expected) or 'none'})",
-                    )
-                )
-        return problems
-
     def _run(
         self, mode: RunMode, bronze_sources: Mapping[str, DataFrame], tags: Mapping[str, str] | None
     ) -> PipelineReport:
@@ -300,19 +264,19 @@ class PipelineRunner:
     ) -> Exception | None:
         """Run the steps, recording them in ``progress``; return the error outside any step."""
         given_tags: object = tags
-        tag_map = _string_map(given_tags)
+        tag_map = string_map(given_tags)
         if tag_map is not None and self._log_writer is not None:
             tag_map = run_tags(self._log_config, tag_map)
         progress.tags = tag_map or {}
         try:
-            problems = self._input_problems(bronze_sources)
+            problems = input_problems(self._plan, bronze_sources)
             if tag_map is None:
                 problems.append(Problem("tags", "expected a mapping of strings to strings"))
             if problems:
                 raise PipelineError(
                     "PIPELINE_INPUT_INVALID", {"reason": render_problems(tuple(problems))}
                 )
-            progress.facts = _environment(self._spark)
+            progress.facts = environment_facts(self._spark)
             ctx = RunContext(
                 spark=self._spark,
                 schema=self._schema,
@@ -401,29 +365,3 @@ class PipelineRunner:
             return
         if self._log_config.strict:
             note_log_failure(exc, report)
-
-
-def _environment(spark: SparkSession) -> dict[str, str | None]:
-    def attempt(get: Callable[[], object]) -> str | None:
-        try:
-            value = get()
-        except Exception:  # a fact we cannot learn is left out, never fatal
-            return None
-        return None if value is None else str(value)
-
-    return {
-        "spark_version": attempt(lambda: spark.version),
-        "app_id": attempt(lambda: spark.conf.get("spark.app.id", None)),
-        "user": attempt(getpass.getuser),
-        "host": attempt(socket.gethostname),
-    }
-
-
-def _string_map(value: object) -> dict[str, str] | None:
-    if value is None:
-        return {}
-    if isinstance(value, Mapping) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        return dict(value)
-    return None
