@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
     from pyspark.sql.window import WindowSpec
 
-__all__ = ["MAX_WIDENING", "Plan", "bucket_column", "scale_column", "scored_series"]
+__all__ = ["MAX_WIDENING", "Plan", "bucket_column", "run_level", "scale_column", "scored_series"]
 
 #: The training window widens to at most this many times ``training_days`` (seasonal models).
 MAX_WIDENING = 8
@@ -84,7 +84,26 @@ def _pairs(values: dict[str, Column]) -> Column:
     )
 
 
-def _points(log: DataFrame, metrics: tuple[str, ...]) -> DataFrame:
+def run_level(log: DataFrame) -> DataFrame:
+    """Return one row per run of ``log``: its start, and its values as a succeeded run.
+
+    ``start_us`` is the earliest ``run_started_at`` of its rows (any status); over its rows
+    with ``run_status = 'success'`` (``ok_rows`` of them): ``ok_start_us``, ``ok_end_us`` and
+    ``written`` (the successful steps' ``rows_written``). One hashed aggregation, read by both
+    the run-level points and the freshness check (the same plan: Spark reuses its shuffle).
+    """
+    ok = F.col("run_status") == "success"
+    step_ok = ok & (F.col("row_kind") == "step") & (F.col("step_status") == "success")
+    return log.groupBy("pipeline_name", "run_id").agg(
+        F.min(micros("run_started_at")).alias("start_us"),
+        F.min(F.when(ok, micros("run_started_at"))).alias("ok_start_us"),
+        F.max(F.when(ok, micros("run_ended_at"))).alias("ok_end_us"),
+        F.sum(F.when(step_ok, F.col("rows_written"))).alias("written"),
+        F.count(F.when(ok, 1)).alias("ok_rows"),
+    )
+
+
+def _points(log: DataFrame, runs: DataFrame, metrics: tuple[str, ...]) -> DataFrame:
     """Return one row per point: series keys, run_id, t_us (run start), value (a double)."""
     frames = []
     step_metrics = [m for m in metrics if m in STEP_METRICS]
@@ -106,27 +125,17 @@ def _points(log: DataFrame, metrics: tuple[str, ...]) -> DataFrame:
         )
     run_metrics = [m for m in metrics if m in RUN_METRICS]
     if run_metrics:
-        step_ok = (F.col("row_kind") == "step") & (F.col("step_status") == "success")
-        runs = (
-            log.where(F.col("run_status") == "success")
-            .groupBy("pipeline_name", "run_id")
-            .agg(
-                F.min(micros("run_started_at")).alias("t_us"),
-                F.max(micros("run_ended_at")).alias("end_us"),
-                F.sum(F.when(step_ok, F.col("rows_written"))).alias("written"),
-            )
-        )
         values = {
-            "duration_secs": (F.col("end_us") - F.col("t_us")) / F.lit(1_000_000.0),
+            "duration_secs": (F.col("ok_end_us") - F.col("ok_start_us")) / F.lit(1_000_000.0),
             "rows_written": F.col("written").cast("double"),
         }
         frames.append(
-            runs.select(
+            runs.where(F.col("ok_rows") > 0).select(
                 "pipeline_name",
                 F.lit("run").alias("level"),
                 F.lit("").alias("step_key"),
                 "run_id",
-                "t_us",
+                F.col("ok_start_us").alias("t_us"),
                 _pairs({m: values[m] for m in run_metrics}).alias("p"),
             )
         )
@@ -138,29 +147,78 @@ def _points(log: DataFrame, metrics: tuple[str, ...]) -> DataFrame:
     )
 
 
-def _modelled(points: DataFrame, plan: Plan) -> DataFrame:
-    """Add ``k`` (0: detection window, k >= 1: k-th training window back) and model buckets."""
+def _series_points(points: DataFrame, plan: Plan) -> DataFrame:
+    """Return the points in reach, with ``k`` and one bucket column per model, by series.
+
+    ``k`` is 0 in the detection window, ``k >= 1`` in the ``k``-th training window back
+    (points past :data:`MAX_WIDENING` are dropped). Only detection points keep their
+    ``run_id`` and ``t_us`` (the training points need neither), so the one shuffle (by
+    series) moves narrow rows; every later step reads that same shuffle.
+    """
     start = F.lit(plan.detection_start_us)
-    k = F.when(F.col("t_us") > start, F.lit(0)).otherwise(
-        F.floor((start - F.col("t_us")) / F.lit(float(plan.training_us))) + F.lit(1)
+    t_us = F.col("t_us")
+    k = F.when(t_us > start, F.lit(0)).otherwise(
+        F.floor((start - t_us) / F.lit(float(plan.training_us))) + F.lit(1)
     )
+    detection = F.col("k") == 0
+    return (
+        points.withColumn("k", k.cast("int"))
+        .where(F.col("k") <= MAX_WIDENING)
+        .select(
+            *_KEYS,
+            "k",
+            "value",
+            *[bucket_column(m, t_us).cast("int").alias(f"b_{m}") for m in plan.models],
+            F.when(detection, F.col("run_id")).alias("run_id"),
+            F.when(detection, t_us).alias("t_us"),
+        )
+        .repartition(*_KEYS)
+    )
+
+
+def _by_model(points: DataFrame, plan: Plan) -> DataFrame:
+    """Return each point once per model, with its ``model`` and ``bucket``."""
     models = F.explode(
         F.array(
             *[
-                F.struct(
-                    F.lit(m).alias("model"),
-                    bucket_column(m, F.col("t_us")).cast("int").alias("bucket"),
-                )
+                F.struct(F.lit(m).alias("model"), F.col(f"b_{m}").alias("bucket"))
                 for m in plan.models
             ]
         )
     )
-    return (
-        points.withColumn("k", k.cast("int"))
-        .where(F.col("k") <= MAX_WIDENING)
-        .select(*_KEYS, "run_id", "t_us", "value", "k", models.alias("m"))
-        .select(*_KEYS, "run_id", "t_us", "value", "k", "m.model", "m.bucket")
+    return points.select(*_KEYS, "k", "value", "run_id", "t_us", models.alias("m")).select(
+        *_KEYS, "m.model", "m.bucket", "k", "value", "run_id", "t_us"
     )
+
+
+def _windows(points: DataFrame, plan: Plan) -> DataFrame:
+    """Return per series and model: ``usable``, ``k_m``, ``n_det`` and ``n_first``.
+
+    Counts only (hashed aggregations, no sort): per bucket, the points of each window ``k``;
+    ``need_k`` is the first training window whose cumulative count reaches
+    ``min_training_runs`` (the window of the ``min_training_runs``-th most recent training
+    point); a bucket is present with a point in the detection or the first training window.
+    A model is usable when every present bucket has a ``need_k`` (the unseasonal model only
+    with ``need_k`` = 1), and then uses ``k_m`` = the largest.
+    """
+    k = F.col("k")
+    counts = [F.count(F.when(k == i, 1)).alias(f"c{i}") for i in range(MAX_WIDENING + 1)]
+    buckets = _by_model(points, plan).groupBy(*_BUCKET_KEYS).agg(*counts)
+    needed = F.lit(plan.min_training_runs)
+    cumulative: Column = F.lit(0)
+    need_k: Column = F.lit(None).cast("int")
+    for i in range(MAX_WIDENING, 0, -1):
+        cumulative = sum((F.col(f"c{j}") for j in range(1, i + 1)), F.lit(0))
+        need_k = F.when(cumulative >= needed, F.lit(i)).otherwise(need_k)
+    present = (F.col("c0") + F.col("c1")) > 0
+    models = buckets.groupBy(*_MODEL_KEYS).agg(
+        F.min(F.when(present, need_k.isNotNull().cast("int"))).alias("complete"),
+        F.max(F.when(present, need_k)).alias("k_m"),
+        F.sum("c0").alias("n_det"),
+        F.sum("c1").alias("n_first"),
+    )
+    usable = (F.col("complete") == 1) & ((F.col("model") != "none") | (F.col("k_m") == 1))
+    return models.select(*_MODEL_KEYS, usable.alias("usable"), "k_m", "n_det", "n_first")
 
 
 def _percentile(column: str, q: float, window: WindowSpec) -> Column:
@@ -169,16 +227,18 @@ def _percentile(column: str, q: float, window: WindowSpec) -> Column:
     return F.expr(f"percentile({column}, {q!r})").over(window)
 
 
-def scored_series(log: DataFrame, plan: Plan) -> DataFrame:
+def scored_series(log: DataFrame, runs: DataFrame, plan: Plan) -> DataFrame:
     """Return the summary and anomaly rows of ``log`` (already filtered to the read window).
 
-    One linear plan: the points are shuffled once by series, then every statistic is a window
-    aggregate over the series (``ws``), a model of it (``wm``) or a bucket of a model (``wb``).
-    Per bucket, ``need_k`` is the training window (1..8) holding its ``min_training_runs``-th
-    most recent training point; a model is usable when every bucket present in the first
-    training window or the detection window has one (the unseasonal model only with
-    ``need_k`` = 1), and then uses ``k_m`` = the largest. Over its window ``in_win``, the
-    bucket's ``centre`` (median) and ``mad``, and the dispersions ``disp_s`` (0.9 quantile of
+    ``runs`` is :func:`run_level` of ``log`` (the run-level points come from it).
+
+    The points are shuffled once by series (narrow rows, before the models multiply them);
+    that shuffle is read twice. First, counts per bucket and window give each model's
+    training window (:func:`_windows`, a small table, broadcast). Then only the detection
+    points and the training points inside their model's window go on, each model's values
+    sorted once per series: every statistic is a window aggregate over a bucket of a model
+    (``wb``), a model (``wm``) or the series (``ws``). Over its window, the bucket's
+    ``centre`` (median) and ``mad``, and the dispersions ``disp_s`` (0.9 quantile of
     |x - centre|) and ``disp_n`` (of |x - model-wide median|) are exact percentiles.
 
     Returned columns: series keys, ``model``, ``run_id``, ``t_us``, ``value``, ``expected``,
@@ -187,39 +247,32 @@ def scored_series(log: DataFrame, plan: Plan) -> DataFrame:
     series with detection points) carrying ``chosen`` (the model, None: skipped), ``k_m``,
     ``n_train`` and ``n_det``.
     """
-    rows = _modelled(_points(log, plan.metrics), plan).repartition(*_KEYS)
+    points = _series_points(_points(log, runs, plan.metrics), plan)
+    windows = F.broadcast(_windows(points, plan))
+    k = F.col("k")
+    in_win = F.col("usable") & (k >= 1) & (k <= F.col("k_m"))
+    rows = (
+        _by_model(points, plan)
+        .join(windows, _MODEL_KEYS)
+        .where((k == 0) | in_win)
+        .withColumn("in_win", in_win)
+    )
     ws = Window.partitionBy(*_KEYS)
     wm = Window.partitionBy(*_MODEL_KEYS)
     wb = Window.partitionBy(*_BUCKET_KEYS)
-    k = F.col("k")
-    training = k >= 1
-    recent_first = Window.partitionBy(*_BUCKET_KEYS).orderBy(
-        (k == 0).asc(), F.col("t_us").desc(), F.col("run_id")
-    )
-    rows = rows.withColumn("rn", F.row_number().over(recent_first))
-    rows = rows.withColumn(
-        "need_k", F.min(F.when(training & (F.col("rn") == plan.min_training_runs), k)).over(wb)
-    ).withColumn("present", F.max((k <= 1).cast("int")).over(wb))
-    present = F.col("present") == 1
-    rows = rows.withColumn(
-        "complete", F.min(F.when(present, F.col("need_k").isNotNull().cast("int"))).over(wm)
-    ).withColumn("k_m", F.max(F.when(present, F.col("need_k"))).over(wm))
-    usable = (F.col("complete") == 1) & ((F.col("model") != "none") | (F.col("k_m") == 1))
-    rows = rows.withColumn("in_win", usable & training & (k <= F.col("k_m")))
-    in_win = F.col("in_win")
     rows = (
-        rows.withColumn("v_win", F.when(in_win, F.col("value")))
+        rows.withColumn("v_win", F.when(F.col("in_win"), F.col("value")))
         .withColumn("centre", _percentile("v_win", 0.5, wb))
         .withColumn("overall", _percentile("v_win", 0.5, wm))
         .withColumn("n_train", F.count("v_win").over(wm))
-        .withColumn("d_s", F.when(in_win, F.abs(F.col("value") - F.col("centre"))))
-        .withColumn("d_n", F.when(in_win, F.abs(F.col("value") - F.col("overall"))))
+        .withColumn("d_s", F.when(F.col("in_win"), F.abs(F.col("value") - F.col("centre"))))
+        .withColumn("d_n", F.when(F.col("in_win"), F.abs(F.col("value") - F.col("overall"))))
         .withColumn("mad", _percentile("d_s", 0.5, wb))
         .withColumn("disp_s", _percentile("d_s", DISPERSION_QUANTILE, wm))
         .withColumn("disp_n", _percentile("d_n", DISPERSION_QUANTILE, wm))
     )
     seasonal = F.col("model") != "none"
-    qualifies = usable
+    qualifies = F.col("usable")
     if plan.auto:
         qualifies = qualifies & (
             ~seasonal
@@ -237,12 +290,10 @@ def scored_series(log: DataFrame, plan: Plan) -> DataFrame:
         F.col("n_train").alias("n_train"),
     )
     unseasonal = F.col("model") == "none"
+    detected = unseasonal & (k == 0)
     latest = F.struct(F.col("t_us"), F.col("run_id"))
-    rows = (
-        rows.withColumn("choice", F.min(F.when(qualifies, preference)).over(ws))
-        .withColumn("n_det", F.count(F.when(unseasonal & (k == 0), 1)).over(ws))
-        .withColumn("n_first", F.count(F.when(unseasonal & (k == 1), 1)).over(ws))
-        .withColumn("last", F.max(F.when(unseasonal, latest)).over(ws))
+    rows = rows.withColumn("choice", F.min(F.when(qualifies, preference)).over(ws)).withColumn(
+        "last", F.max(F.when(detected, latest)).over(ws)
     )
     expected = F.col("centre")
     scale = scale_column(
@@ -265,7 +316,7 @@ def scored_series(log: DataFrame, plan: Plan) -> DataFrame:
         found = F.when(found == F.lit(plan.direction), found)
     chosen = F.col("model") == F.col("choice.model")
     is_anomaly = chosen & (k == 0) & found.isNotNull()
-    is_summary = unseasonal & (latest == F.col("last")) & (F.col("n_det") > 0)
+    is_summary = detected & (latest == F.col("last"))
     return (
         rows.withColumn("found", F.when(is_anomaly, found))
         .withColumn("is_anomaly", is_anomaly)

@@ -14,14 +14,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from sparkforge.errors import ValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
-    from pyspark.sql import Column
+    from pyspark.sql import Column, DataFrame
 
     from sparkforge.errors import ProblemCollector
 
@@ -30,6 +31,7 @@ __all__ = [
     "check_instant",
     "check_log_columns",
     "check_names",
+    "exact_percentiles",
     "from_micros",
     "micros",
     "window_filter",
@@ -157,3 +159,57 @@ def from_micros(value: int | None) -> datetime | None:
     if value is None:
         return None
     return _EPOCH + timedelta(microseconds=int(value))
+
+
+def _at_rank(rank: Column, count: Column, q: float, value: Column, *, higher: bool) -> Column:
+    position = (count - F.lit(1)).cast("double") * F.lit(q)
+    index = F.ceil(position) if higher else F.floor(position)
+    return F.max(F.when(rank == index + F.lit(1), value))
+
+
+def exact_percentiles(
+    frame: DataFrame,
+    keys: Sequence[str],
+    value: str,
+    quantiles: Sequence[float],
+    *aggregates: Column,
+) -> DataFrame:
+    """Return per group of ``keys``: ``n``, the exact ``value`` percentiles, ``aggregates``.
+
+    The percentiles are those of Spark's ``percentile`` (linear interpolation between the
+    two closest ranks, bit for bit: ``(hi - pos) * v_lo + (pos - lo) * v_hi`` with
+    ``pos = (n - 1) * q``), found from ranks: one sort of the values within their group and
+    fixed-width aggregates, no ``percentile`` buffer (an object aggregate that falls back to
+    sorting anyway past 128 groups per task, and serializes every value map). ``value``
+    must hold no NULL or NaN. The result has the columns ``keys``, ``n``, ``p0``, ``p1``...
+    (one per quantile, in order) and the named ``aggregates``.
+    """
+    ordered = Window.partitionBy(*keys).orderBy(value)
+    whole = ordered.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    ranked = frame.select(
+        *keys,
+        value,
+        F.row_number().over(ordered).alias("_rank"),
+        F.count(F.lit(1)).over(whole).alias("_n"),
+    )
+    rank, count, v = F.col("_rank"), F.col("_n"), F.col(value)
+    bounds = [
+        agg.alias(f"_{side}{i}")
+        for i, q in enumerate(quantiles)
+        for side, agg in (
+            ("lo", _at_rank(rank, count, q, v, higher=False)),
+            ("hi", _at_rank(rank, count, q, v, higher=True)),
+        )
+    ]
+    grouped = ranked.groupBy(*keys).agg(F.count(F.lit(1)).alias("n"), *bounds, *aggregates)
+    percentiles = []
+    for i, q in enumerate(quantiles):
+        position = (F.col("n") - F.lit(1)).cast("double") * F.lit(q)
+        lo, hi = F.floor(position), F.ceil(position)
+        v_lo, v_hi = F.col(f"_lo{i}"), F.col(f"_hi{i}")
+        interpolated = (hi.cast("double") - position) * v_lo + (position - lo.cast("double")) * v_hi
+        percentiles.append(
+            F.when((hi == lo) | (v_lo == v_hi), v_lo).otherwise(interpolated).alias(f"p{i}")
+        )
+    names = [c for c in grouped.columns if not c.startswith("_")]
+    return grouped.select(*names, *percentiles)

@@ -20,7 +20,7 @@ from sparkforge.reporting._anomaly_results import (
     SeriesCheck,
     SkippedSeries,
 )
-from sparkforge.reporting._anomaly_series import MAX_WIDENING, Plan, scored_series
+from sparkforge.reporting._anomaly_series import MAX_WIDENING, Plan, run_level, scored_series
 from sparkforge.reporting._log_frame import (
     check_log_columns,
     from_micros,
@@ -192,10 +192,11 @@ def detect_anomalies(
             until=opts.as_of + timedelta(microseconds=1),
         )
         frame = log.where(condition).select(*columns)
-        results = scored_series(frame, plan)
+        runs = run_level(frame)
+        results = scored_series(frame, runs, plan)
         if opts.freshness:
             fresh = freshness_rows(
-                frame,
+                runs,
                 as_of_us=as_of_us,
                 sensitivity=opts.sensitivity,
                 min_intervals=opts.min_training_runs,

@@ -21,7 +21,6 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from sparkforge.reporting._anomaly_rule import MAD_SCALE
-from sparkforge.reporting._log_frame import micros
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -30,9 +29,13 @@ __all__ = ["freshness_rows"]
 
 
 def freshness_rows(
-    log: DataFrame, *, as_of_us: int, sensitivity: float, min_intervals: int
+    runs: DataFrame, *, as_of_us: int, sensitivity: float, min_intervals: int
 ) -> DataFrame:
-    """Return one ``freshness`` row per pipeline of ``log`` (already filtered to the window).
+    """Return one ``freshness`` row per pipeline of ``runs`` (the window's runs).
+
+    ``runs`` holds one row per run with its ``pipeline_name``, ``run_id`` and ``start_us``
+    (the earliest ``run_started_at`` of its rows, epoch microseconds):
+    :func:`sparkforge.reporting._anomaly_series.run_level` of the log read.
 
     Columns: ``kind`` ("freshness"), ``pipeline_name``, ``run_id`` and ``t_us`` of the last
     run started, ``n_train`` (intervals measured), ``value`` (seconds from the last start to
@@ -43,13 +46,11 @@ def freshness_rows(
     --------
     .. code-block:: python
 
-        rows = freshness_rows(log, as_of_us=1_780_000_000_000_000, sensitivity=3.0,
+        rows = freshness_rows(run_level(log), as_of_us=1_780_000_000_000_000, sensitivity=3.0,
                               min_intervals=7).collect()
     """
-    starts = (
-        log.groupBy("pipeline_name", "run_id")
-        .agg(F.min(micros("run_started_at")).alias("t_us"))
-        .where(F.col("t_us").isNotNull())
+    starts = runs.select("pipeline_name", "run_id", F.col("start_us").alias("t_us")).where(
+        F.col("t_us").isNotNull()
     )
     order = Window.partitionBy("pipeline_name").orderBy("t_us", "run_id")
     pipeline = Window.partitionBy("pipeline_name")

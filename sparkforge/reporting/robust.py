@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_SLOPE_POINTS", "median", "theil_sen_slope"]
 
-#: The most points :func:`theil_sen_slope` fits exactly (about 500 000 pairs); above it, it fits
-#: this many evenly spaced points (always the first and the last), keeping its cost bounded.
-MAX_SLOPE_POINTS = 1000
+#: The most points :func:`theil_sen_slope` fits exactly (2,016 pairs); above it, it fits this
+#: many evenly spaced points (always the first and the last), keeping its cost bounded: a year
+#: of daily buckets for 550 series is 1.1 million pair slopes in pure Python instead of 36
+#: million (about 15 s).
+MAX_SLOPE_POINTS = 64
 
 
 def _finite(values: Sequence[float], name: str) -> list[float]:
@@ -112,10 +114,10 @@ def theil_sen_slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
         raise ValueError(f"xs has {len(x_values)} values but ys has {len(y_values)}")
     x_values, y_values = _thin(x_values, y_values)
     slopes = [
-        (y_values[j] - yi) / (x_values[j] - xi)
+        (y - yi) / (x - xi)
         for i, (xi, yi) in enumerate(zip(x_values, y_values, strict=True))
-        for j in range(i + 1, len(x_values))
-        if x_values[j] != xi
+        for x, y in zip(x_values[i + 1 :], y_values[i + 1 :], strict=True)
+        if x != xi
     ]
     if not slopes:
         return None

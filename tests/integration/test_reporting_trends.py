@@ -258,3 +258,35 @@ def test_a_report_prints_and_serialises(durations: TrendReport) -> None:
     data = json.loads(json.dumps(durations.to_dict(), allow_nan=False))
     assert data["as_of"] == "2026-05-01T00:00:00+00:00"
     assert len(data["series"]) == 5 + 2  # orders: run + 4 steps; night: run + 1 step
+
+
+def test_percentiles_from_ranks_equal_sparks_percentile_bit_for_bit(spark: SparkSession) -> None:
+    # Groups of 1 to 40 values with ties, negatives and awkward fractions: every quantile
+    # computed from ranks is the very double Spark's ``percentile`` returns.
+    from pyspark.sql import functions as F
+
+    from sparkforge.reporting._log_frame import exact_percentiles
+
+    values = [
+        (g, float(((g * 7919 + i * 104729) % 97) - 40) / 3.0 if (g + i) % 5 else 1.1)
+        for g in range(25)
+        for i in range(1 + (g * 13) % 40)
+    ]
+    frame = spark.createDataFrame(values, "g int, v double")
+    quantiles = (0.0, 0.1, 0.5, 0.9, 0.95, 1.0)
+    ours = {
+        r["g"]: (r["n"], [r[f"p{i}"] for i in range(len(quantiles))], r["top"])
+        for r in exact_percentiles(frame, ["g"], "v", quantiles, F.max("v").alias("top")).collect()
+    }
+    sparks = {
+        r["g"]: (r["n"], list(r["p"]), r["top"])
+        for r in frame.groupBy("g")
+        .agg(
+            F.count("v").alias("n"),
+            F.percentile("v", list(quantiles)).alias("p"),
+            F.max("v").alias("top"),
+        )
+        .collect()
+    }
+    assert ours == sparks
+    assert len(ours) == 25

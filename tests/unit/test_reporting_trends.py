@@ -243,3 +243,14 @@ def test_str_renders_aligned_tables() -> None:
 def test_str_of_an_empty_report() -> None:
     report = TrendReport("validation_rate", "week", AS_OF, 7, 28, 2.0, 3, None, None, "lower", ())
     assert str(report).endswith("0 regressed\n(no values)")
+
+
+@settings(max_examples=30, deadline=None)
+@given(ys=st.lists(st.floats(-1e6, 1e6), min_size=MAX_SLOPE_POINTS, max_size=MAX_SLOPE_POINTS))
+def test_theil_sen_is_exact_up_to_its_cap(ys: list[float]) -> None:
+    # Up to MAX_SLOPE_POINTS points every pair counts: the median of all pairwise slopes.
+    xs = [float(i) for i in range(len(ys))]
+    pairs = [
+        (ys[j] - ys[i]) / (xs[j] - xs[i]) for i in range(len(xs)) for j in range(i + 1, len(xs))
+    ]
+    assert theil_sen_slope(xs, ys) == statistics.median(pairs)
