@@ -16,8 +16,9 @@ last non-blank line before a block's fence:
   prints, compared with what it really prints; ``...`` in it matches any text (run ids,
   instants, durations).
 
-A block runs with its own fresh directory as the working directory. Each page runs in one test (its blocks in order, every failing block reported with its line);
-catalog databases a page creates are dropped after it.
+A complete block runs with its fresh directory as the working directory. Each page runs in one
+test (its blocks in order, every failing block reported with its line); catalog databases a
+page creates are dropped after it.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ NOT_RUN = "not-run"
 OUTPUT = "output"
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n`]*$")
-_DIRECTIVE = re.compile(r"^\s*<!--\s*(?P<name>continues|not-run|output)\s*(?::(?P<arg>.*?))?-->\s*$")
+_DIRECTIVE = re.compile(
+    r"^\s*<!--\s*(?P<name>continues|not-run|output)\s*(?::(?P<arg>.*?))?-->\s*$"
+)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ def test_docs_readme_and_getting_started_are_complete_programs() -> None:
 def test_docs_output_blocks_are_compared(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text(
-        "```python\nprint('run 1 took 2.5 s')\n```\n\n<!-- output -->\n```text\nrun 1 took ... s\n```\n"
+        "```python\nprint('run 1 took 2.5 s')\n```\n\n"
+        "<!-- output -->\n```text\nrun 1 took ... s\n```\n"
         "\n<!-- not-run: a signature, shown for reading -->\n```python\nf(x)\n```\n"
         "\n<!-- continues -->\n```python\nprint(2)\n```\n",
         encoding="utf-8",
@@ -74,7 +75,15 @@ def test_docs_output_blocks_are_compared(tmp_path: Path) -> None:
         ("", "something", False),
         ("", "", True),
     ],
-    ids=["equal", "different", "ellipsis", "ellipsis-lines", "trailing-space", "empty-vs-text", "empty"],
+    ids=[
+        "equal",
+        "different",
+        "ellipsis",
+        "ellipsis-lines",
+        "trailing-space",
+        "empty-vs-text",
+        "empty",
+    ],
 )
 def test_docs_output_matches(shown: str, printed: str, matches: bool) -> None:
     assert output_matches(shown, printed) is matches

@@ -77,7 +77,9 @@ def test_docs_reference_parser_sees_what_a_page_lacks() -> None:
     # The check can fail: a page that drops one rendered name and one link documents less.
     text = (REFERENCE / "sparkforge.md").read_text(encoding="utf-8")
     names, links = documented_names("sparkforge", text)
-    dropped = text.replace(f"::: sparkforge.{names[0]}\n", "").replace(f"- [`{next(iter(links))}`]", "-")
+    dropped = text.replace(f"::: sparkforge.{names[0]}\n", "").replace(
+        f"- [`{next(iter(links))}`]", "-"
+    )
     fewer_names, fewer_links = documented_names("sparkforge", dropped)
     assert len(fewer_names) == len(names) - 1
     assert len(fewer_links) == len(links) - 1

@@ -45,7 +45,8 @@ def test_docs_troubleshooting_entries_say_meaning_cause_and_fix() -> None:
         # Each part says something: a label alone is not an explanation.
         for part in PARTS:
             after = body.split(part, 1)[1].strip()
-            assert after and not after.startswith("**"), f"{code}: {part} is empty"
+            assert after, f"{code}: {part} is empty"
+            assert not after.startswith("**"), f"{code}: {part} is empty"
 
 
 def test_docs_troubleshooting_entries_quote_the_current_message() -> None:
