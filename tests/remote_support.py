@@ -5,7 +5,8 @@ driver session) and runs one pipeline run into the log, then every writer call a
 read, time travel, idempotent retry, summary, trends, anomalies, export (files and
 OpenLineage), history, OPTIMIZE, VACUUM, prune, RESTORE, legacy migration. It returns what it
 found as JSON-safe facts, which the tests assert; nothing is asserted here, so a child process
-can run it and print the facts (``python -m tests.remote_support MASTER_URL WORK_DIR``).
+can run it and print the facts (``python -m tests.remote_support MASTER_URL WORK_DIR``);
+``python -m tests.remote_support local WORK_DIR`` measures a local session the same way.
 
 The write cost is measured here, on the session given: single-run ``write_report`` calls,
 timed one by one.
@@ -90,7 +91,7 @@ def _pipeline_run(spark: SparkSession, schema: str, log_path: str) -> dict[str, 
     logged = writer.read_logs(run_id=report.run_id).collect()
     return {
         "pipeline_logged": report.log_write is not None and report.log_write.success,
-        "pipeline_rows": [(r["step"], r["valid_rows"], r["invalid_rows"]) for r in logged],
+        "pipeline_rows": [[r["step"], r["valid_rows"], r["invalid_rows"]] for r in logged],
     }
 
 
@@ -137,9 +138,7 @@ def run_scenario(spark: SparkSession, work_dir: str | Path) -> dict[str, Any]:
     anomalies = writer.detect_anomalies(
         pipeline_name="orders", as_of=orders_at(TRAINING_RUNS + 1), freshness=False
     )
-    facts["anomalies"] = sorted(
-        {(a.metric, a.run_id) for a in anomalies.anomalies}, key=lambda pair: pair[0]
-    )
+    facts["anomalies"] = sorted([a.metric, a.run_id] for a in anomalies.anomalies)
     exported = writer.export(str(work / "export_parquet"), format="parquet")
     facts["export_parquet"] = {"runs": exported.runs, "rows": exported.rows}
     lineage = writer.export(str(work / "lineage.jsonl"), format="openlineage")
@@ -245,5 +244,35 @@ def main(master_url: str, work_dir: str) -> None:
     print("FACTS " + json.dumps(facts, default=str), flush=True)
 
 
+def measure_local(work_dir: str) -> None:
+    """Measure a local session like the remote ones: start-up, then single-run writes.
+
+    Prints ``FACTS <json>`` with ``session_secs``, ``write_secs`` and their median.
+    """
+    from examples.local_spark import local_delta_session
+    from sparkforge.writer import LogWriter, WriterConfig
+
+    began = time.perf_counter()
+    spark = local_delta_session("sparkforge-local-measure", work_dir=Path(work_dir) / "driver")
+    facts: dict[str, Any] = {"session_secs": time.perf_counter() - began}
+    try:
+        writer = LogWriter(spark, WriterConfig(table_path=str(Path(work_dir) / "log")))
+        writer.create_table()
+        writer.write_report(orders_report(0))  # the first write warms the table's state
+        durations = []
+        for day in range(1, TIMED_WRITES + 1):
+            began = time.perf_counter()
+            writer.write_report(orders_report(day))
+            durations.append(time.perf_counter() - began)
+        facts["write_secs"] = durations
+        facts["write_secs_median"] = statistics.median(durations)
+    finally:
+        spark.stop()
+    print("FACTS " + json.dumps(facts), flush=True)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if sys.argv[1] == "local":
+        measure_local(sys.argv[2])
+    else:
+        main(sys.argv[1], sys.argv[2])

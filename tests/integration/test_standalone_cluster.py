@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.delta, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Rows of one ``orders`` run: a run row and three step rows.
-ROWS_PER_RUN = 4
+#: Rows of one ``orders`` run: one per step.
+ROWS_PER_RUN = 3
 CHILD_TIMEOUT_SECS = 900
 
 
@@ -85,7 +85,7 @@ def test_standalone_executors_ran_in_their_own_jvms(
 
 def test_standalone_pipeline_run_is_logged(facts: dict[str, Any]) -> None:
     assert facts["pipeline_logged"] is True
-    assert facts["pipeline_rows"] == [[None, None, None], ["events", 2, 1]]
+    assert facts["pipeline_rows"] == [["events", 2, 1]]
 
 
 def test_standalone_create_write_retry(facts: dict[str, Any]) -> None:
@@ -108,7 +108,7 @@ def test_standalone_reads_and_answers(facts: dict[str, Any]) -> None:
 
 def test_standalone_maintenance_and_migration(facts: dict[str, Any]) -> None:
     assert facts["optimize"]["files_removed"] > 0
-    assert facts["pruned_runs"] > 0
+    assert facts["pruned_runs"] == TRAINING_RUNS - 1  # days 0 to 7
     assert facts["rows_after_restore"] == TRAINING_RUNS * ROWS_PER_RUN
     assert not any(code.startswith("raw") or code == "ok" for code in facts["errors"].values())
     assert facts["migrated_rows"] == facts["migration"]["rows"] > 0
