@@ -18,7 +18,7 @@ from sparkforge.cli._params import (
     pipeline_option,
     window_options,
 )
-from sparkforge.cli._render import data_of, emit, fields_table, records_table
+from sparkforge.cli._render import cell, data_of, emit, fields_table, records_table
 from sparkforge.reporting.notify import DEFAULT_NOTIFY_TIMEOUT, check_webhook_url
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def summary_command(
         pipelines = cast("list[dict[str, object]]", data["pipelines"])
         console.print(
             f"{data['runs']} run(s), {data['rows']} row(s), from "
-            f"{data['first_run_at'] or '-'} to {data['last_run_at'] or '-'}"
+            f"{cell(data['first_run_at'])} to {cell(data['last_run_at'])}"
         )
         console.print(
             records_table(
@@ -285,7 +285,7 @@ def trends_command(
     def draw(console: Console) -> None:
         console.print(
             records_table(
-                f"Trend of {metric} by {bucket}, as of {data['as_of']}",
+                f"Trend of {metric} by {bucket}, as of {cell(data['as_of'])}",
                 series,
                 [
                     ("pipeline_name", "pipeline"),
@@ -394,7 +394,7 @@ def anomalies_command(
     def draw(console: Console) -> None:
         console.print(
             f"{len(records)} anomal{'y' if len(records) == 1 else 'ies'} as of "
-            f"{data['as_of']}: {result.checked_points} point(s) in {result.checked_series} "
+            f"{cell(data['as_of'])}: {result.checked_points} point(s) in {result.checked_series} "
             f"series checked, {len(result.skipped)} series skipped"
         )
         if records:

@@ -74,7 +74,7 @@ def test_prune_then_restore_brings_the_runs_back(
     assert pruned.code == 0, pruned.err
     result = pruned.json()
     assert result["runs"] == 2
-    assert result["cutoff"] == "2025-11-23T00:00:00+00:00"
+    assert result["cutoff"] == "2025-11-24T00:00:00+00:00"
     runs = invoke(spark, capsys, "runs", "--path", small_log, "--format", "json").json()["runs"]
     assert len(runs) == 1
 
