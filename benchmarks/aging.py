@@ -22,17 +22,19 @@ commits before the timed writes ("fill") are one commit per run, each holding wh
 Delta itself (one file per run, Delta's statistics, the writer's compression) and
 hard-linked into each table with its commit file written beside Delta's. The 12 commits
 before each timed window are *real* (``table_operations.append`` as the writer calls it),
-so Delta writes the aged table's checkpoint and checksums itself before any timed write.
+so Delta writes the aged table's checkpoint and checksums itself before any timed write;
+so is every fill commit landing on a version that is a multiple of 100, where Delta
+checkpoints the log (so that the fill's real operations never replay thousands of files).
 Delta's auto compaction decides on small-file counts it keeps in the memory of the process
 that made the commits, which staged commits are not in: so on ``delta_autocompact`` a fill
 commit leaving ``autoCompact.minNumFiles`` files is followed by the OPTIMIZE that Delta's
 hook runs then in a process that made every commit (``writer_compactions.fill_auto``); in
 the timed windows the hook runs on every write as it would, counting the files of the real
-commits since the last compaction. On ``writer_compaction``, a fill commit whose version is a multiple of
-``compact_every`` is followed by ``sparkforge.table_operations.optimize`` exactly as the
-writer's ``_keep_compact`` calls it. Each table's file count (``DESCRIBE DETAIL
-numFiles``) is read after write N; at the end each table must hold every run's rows and
-be at the version followed, and its OPTIMIZE commits are counted in its history.
+commits since the last compaction. On ``writer_compaction``, a fill commit whose version
+is a multiple of ``compact_every`` is followed by ``sparkforge.table_operations.optimize``
+exactly as the writer's ``_keep_compact`` calls it. Each table's file count (``DESCRIBE
+DETAIL numFiles``) is read after write N; at the end each table must hold every run's rows
+and be at the version followed, and its OPTIMIZE commits are counted in its history.
 """
 
 from __future__ import annotations
@@ -354,9 +356,11 @@ _NOTE = (
     "WRITE/Append with the writer's userMetadata marker, txn sparkforge.log/<run_id> version "
     "0, the file's add); 'real' commits = table_operations.append with the writer's txn id, "
     "marker and compression: the 12 commits before each timed window (so Delta writes the "
-    "checkpoint, last_checkpoint_at_age, and the .crc checksums itself). On writer_compaction "
-    "a fill commit reaching a multiple is followed by table_operations.optimize as the writer "
-    "calls it (writer_compactions.fill); on delta_autocompact a fill commit leaving "
+    "checkpoint, last_checkpoint_at_age, and the .crc checksums itself) and each fill commit "
+    "landing on a version multiple of 100 (a checkpoint of Delta's during the fill). On "
+    "writer_compaction a fill commit reaching a multiple is followed by "
+    "table_operations.optimize as the writer calls it (writer_compactions.fill); on "
+    "delta_autocompact a fill commit leaving "
     "autoCompact.minNumFiles files by an OPTIMIZE, as Delta's hook does in a process that made "
     "every commit (writer_compactions.fill_auto: Delta counts small files in the memory of "
     "the writing process, so it never sees staged commits; in the timed windows its hook "

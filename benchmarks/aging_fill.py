@@ -17,7 +17,9 @@ the next ``write_report`` calls. One real Delta append per run costs about a sec
   transaction id, marker and compression (the writer's own commit, without its checks and
   its history look-up), for the :data:`REAL_BEFORE` commits before each timed window, so
   that Delta writes the checkpoint (every 10th version) and the version checksums
-  (``.crc``) of the aged table itself before any timed write.
+  (``.crc``) of the aged table itself before any timed write; and every fill commit
+  landing on a version that is a multiple of :data:`CHECKPOINT_EVERY`, so that Delta
+  checkpoints the log there and no operation of the fill replays thousands of commit files.
 - compactions where the table's own would run: on the writer-compaction table, a fill
   commit reaching a multiple of ``compact_every`` is followed by
   ``sparkforge.table_operations.optimize`` as the writer calls it; on the Delta
@@ -57,6 +59,7 @@ __all__ = [
     "MIN_FILES_CONF",
     "MIN_FILES_DEFAULT",
     "AgingTables",
+    "CHECKPOINT_EVERY",
     "commit_lines",
     "engine_info",
     "fill_kinds",
@@ -73,6 +76,9 @@ REAL_BEFORE = 12
 #: Delta's setting of the small-file count that triggers its auto compaction, and its default.
 MIN_FILES_CONF = "spark.databricks.delta.autoCompact.minNumFiles"
 MIN_FILES_DEFAULT = 50
+#: Every this many versions a fill commit is real, so Delta writes a checkpoint there
+#: (a multiple of Delta's checkpoint interval, 10).
+CHECKPOINT_EVERY = 100
 _TXN_PREFIX = "sparkforge.log/"
 _MARKER_PREFIX = "sparkforge.log.write:"
 _ENGINE = "Apache-Spark/{spark} Delta-Lake/{delta}"
@@ -390,7 +396,9 @@ class AgingTables:
     def fill(self, name: str, report: PipelineReport, kind: str) -> None:
         """Make one fill commit of ``report`` in table ``name`` (``kind`` staged or real)."""
         start = time.perf_counter()
-        if kind == "real":
+        # A real commit now and then lands on a version Delta checkpoints, so that no real
+        # operation of the fill replays more than CHECKPOINT_EVERY staged commit files.
+        if kind == "real" or (self.version[name] + 1) % CHECKPOINT_EVERY == 0:
             real_append(self.bench, self.writers[name], report)
             self.made[name]["real"] += 1
             if name == self.autocompacting:
