@@ -294,6 +294,11 @@ def create_table_if_not_exists(
     while attempt < max_attempts:
         try:
             spark.sql(statement).collect()
+            if table.path is not None:
+                # Delta's IF NOT EXISTS takes a _delta_log without any commit (a killed
+                # creator's) for a table and creates nothing: reading the table tells, with
+                # Delta's own error (DELTA_TABLE_NOT_FOUND) when nothing was made.
+                _ = spark.read.format("delta").load(table.path).schema
             return True
         # A racing creator surfaces as ProtocolChangedException, a raw Py4J error, or "location
         # is not empty" while its first commit is in flight: whatever it was, look again.
