@@ -26,7 +26,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from sparkforge.errors import ProblemCollector, SparkForgeError
@@ -36,6 +35,7 @@ from sparkforge.reporting._log_frame import (
     check_instant,
     check_log_columns,
     check_names,
+    exact_percentiles,
     from_micros,
     micros,
     window_filter,
@@ -45,7 +45,7 @@ from sparkforge.reporting.robust import theil_sen_slope
 from sparkforge.table_operations.failures import operation_failed
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from pyspark.sql import Column, DataFrame, Row
 
@@ -137,7 +137,11 @@ def _bucket_start(instant_us: Column, bucket: str) -> Column:
 def _entries(
     log: DataFrame, args: TrendReport, pipelines: tuple[str, ...], steps: tuple[str, ...]
 ) -> DataFrame:
-    """Return (pipeline_name, series_step, instant_us, value): one row per measured value."""
+    """Return (pipeline_name, series_step, instant_us, value): one row per measured value.
+
+    The step values come straight from the step rows; the run values from one hashed
+    aggregation per run (no window, no sort), over the same filtered log.
+    """
     condition = window_filter(pipelines=pipelines, since=args.since, until=args.until)
     if steps:
         condition = condition & F.col("step").isin(list(steps))
@@ -148,70 +152,90 @@ def _entries(
         & F.col("step").isNotNull()
     )
     frame = frame.withColumn("step_value", F.when(step_ok, F.col(args.metric).cast("double")))
-    entries = [F.struct(F.col("step").alias("series_step"), F.col("step_value").alias("value"))]
+    entries = frame.select(
+        "pipeline_name",
+        F.col("step").alias("series_step"),
+        micros("run_started_at").alias("instant_us"),
+        F.col("step_value").alias("value"),
+    )
     if args.metric in _RUN_LEVEL_METRICS and not steps:
-        # One value per successful run, kept on its first row (window functions cannot sit
-        # inside the explode below, so they are computed first).
-        run = Window.partitionBy("pipeline_name", "run_id")
-        ordered = run.orderBy(
-            F.col("step_index").asc_nulls_first(), F.col("step").asc_nulls_first()
-        )
-        if args.metric == "duration_secs":
-            run_value = (micros("run_ended_at") - micros("run_started_at")) / F.lit(1_000_000.0)
-        else:
-            run_value = F.sum("step_value").over(run)
-        first = (F.row_number().over(ordered) == 1) & (F.col("run_status") == "success")
-        frame = frame.withColumn("run_value", F.when(first, run_value))
-        entries.append(
-            F.struct(
-                F.lit(None).cast("string").alias("series_step"),
-                F.col("run_value").alias("value"),
+        # One value per successful run (all rows of a run carry its status and instants).
+        runs = (
+            frame.where(F.col("run_status") == "success")
+            .groupBy("pipeline_name", "run_id")
+            .agg(
+                F.min(micros("run_started_at")).alias("instant_us"),
+                F.max(micros("run_ended_at")).alias("ended_us"),
+                F.sum("step_value").alias("written"),
             )
         )
-    exploded = frame.select(
-        "pipeline_name",
-        micros("run_started_at").alias("instant_us"),
-        F.explode(F.array(*entries)).alias("entry"),
-    )
-    return exploded.select(
-        "pipeline_name",
-        "instant_us",
-        F.col("entry.series_step").alias("series_step"),
-        F.col("entry.value").alias("value"),
-    ).where(F.col("value").isNotNull() & ~F.isnan("value"))
+        if args.metric == "duration_secs":
+            run_value = (F.col("ended_us") - F.col("instant_us")) / F.lit(1_000_000.0)
+        else:
+            run_value = F.col("written")
+        entries = entries.unionByName(
+            runs.select(
+                "pipeline_name",
+                F.lit(None).cast("string").alias("series_step"),
+                "instant_us",
+                run_value.alias("value"),
+            )
+        )
+    return entries.where(F.col("value").isNotNull() & ~F.isnan("value"))
+
+
+#: ``part`` of an aggregated row: a bucket, the recent window, the baseline window.
+_BUCKET, _RECENT, _BASELINE = 0, 1, 2
 
 
 def _aggregate(entries: DataFrame, args: TrendReport) -> DataFrame:
-    """Return one row per series and bucket: bucket statistics and the window medians."""
+    """Return one row per series and bucket (``part`` 0), and per series window (1, 2).
+
+    Each value is counted in its bucket and, when its run started in the recent or the
+    baseline window, once more in that window's group: one sort of the values within their
+    group gives every exact percentile (:func:`exact_percentiles`).
+    """
     as_of_us = (args.as_of - _EPOCH) // timedelta(microseconds=1)
     split_us = as_of_us - args.recent_days * _DAY_US
     first_us = split_us - args.baseline_days * _DAY_US
     instant = F.col("instant_us")
     recent = (instant > F.lit(split_us)) & (instant <= F.lit(as_of_us))
     baseline = (instant > F.lit(first_us)) & (instant <= F.lit(split_us))
-    series = Window.partitionBy("pipeline_name", "series_step")
-    value = F.col("value")
-    windowed = entries.select(
+    no_bucket = F.lit(None).cast("long")
+    groups = F.array(
+        F.struct(F.lit(_BUCKET).alias("part"), _bucket_start(instant, args.bucket).alias("b")),
+        F.when(recent, F.struct(F.lit(_RECENT).alias("part"), no_bucket.alias("b"))),
+        F.when(baseline, F.struct(F.lit(_BASELINE).alias("part"), no_bucket.alias("b"))),
+    )
+    tagged = entries.select(
         "pipeline_name",
         "series_step",
         "value",
-        _bucket_start(instant, args.bucket).alias("bucket_us"),
-        F.percentile(F.when(recent, value), F.lit(0.5)).over(series).alias("recent_median"),
-        F.percentile(F.when(baseline, value), F.lit(0.5)).over(series).alias("baseline_median"),
-        F.count(F.when(recent, value)).over(series).alias("recent_samples"),
-        F.count(F.when(baseline, value)).over(series).alias("baseline_samples"),
+        F.explode(F.filter(groups, lambda g: g.isNotNull())).alias("g"),
+    ).select("pipeline_name", "series_step", "g.part", F.col("g.b").alias("bucket_us"), "value")
+    value = F.col("value")
+    stats = exact_percentiles(
+        tagged,
+        ["pipeline_name", "series_step", "part", "bucket_us"],
+        "value",
+        (0.5, 0.95),
+        F.avg(value).alias("mean"),
+        F.min(value).alias("min"),
+        F.max(value).alias("max"),
     )
-    return windowed.groupBy("pipeline_name", "series_step", "bucket_us").agg(
-        F.count("value").alias("runs"),
-        F.percentile("value", [0.5, 0.95]).alias("percentiles"),
-        F.avg("value").alias("mean"),
-        F.min("value").alias("min"),
-        F.max("value").alias("max"),
-        *(
-            F.max(c).alias(c)
-            for c in ("recent_median", "baseline_median", "recent_samples", "baseline_samples")
-        ),
+    # One row per series, its groups in arrays of numbers: collected without a Row per bucket.
+    groups = F.array_sort(F.collect_list(F.struct(*_FIELDS)))
+    return stats.groupBy("pipeline_name", "series_step").agg(
+        *(F.transform(groups, _field(f)).alias(f) for f in _FIELDS)
     )
+
+
+def _field(name: str) -> Callable[[Column], Column]:
+    return lambda group: group[name]
+
+
+#: The figures of a group, in the order they sort by (part, then bucket).
+_FIELDS = ("part", "bucket_us", "n", "p0", "p1", "mean", "min", "max")
 
 
 def _regressed(recent: float | None, baseline: float | None, args: TrendReport) -> bool:
@@ -222,31 +246,27 @@ def _regressed(recent: float | None, baseline: float | None, args: TrendReport) 
     return recent / baseline >= args.regression_threshold
 
 
-def _series(key: tuple[str, str | None], rows: list[Row], args: TrendReport) -> TrendSeries:
-    rows = sorted(rows, key=lambda r: int(r["bucket_us"]))
+def _series(row: Row, args: TrendReport) -> TrendSeries:
+    groups = list(zip(*(row[f] for f in _FIELDS), strict=True))
+    buckets = [g for g in groups if g[0] == _BUCKET]
+    windows = {g[0]: (float(g[3]), int(g[2])) for g in groups if g[0] != _BUCKET}
     points = tuple(
-        TrendPoint(
-            from_micros(r["bucket_us"]) or _EPOCH,
-            int(r["runs"]),
-            *map(float, (*r["percentiles"], r["mean"], r["min"], r["max"])),
-        )
-        for r in rows
+        TrendPoint(from_micros(g[1]) or _EPOCH, int(g[2]), *map(float, g[3:])) for g in buckets
     )
-    top = rows[0]
-    recent, baseline = top["recent_median"], top["baseline_median"]
-    recent_n, baseline_n = int(top["recent_samples"]), int(top["baseline_samples"])
-    defined = recent is not None and baseline is not None and baseline != 0
+    recent, recent_n = windows.get(_RECENT, (None, 0))
+    baseline, baseline_n = windows.get(_BASELINE, (None, 0))
+    change = ratio = None
+    if recent is not None and baseline is not None and baseline != 0:
+        change, ratio = (recent - baseline) / abs(baseline) * 100.0, recent / baseline
     enough = recent_n >= args.min_samples and baseline_n >= args.min_samples
     return TrendSeries(
-        pipeline_name=key[0],
-        step=key[1],
+        pipeline_name=row["pipeline_name"],
+        step=row["series_step"],
         metric=args.metric,
         points=points,
-        slope_per_day=theil_sen_slope(
-            [int(r["bucket_us"]) / _DAY_US for r in rows], [p.p50 for p in points]
-        ),
-        change_pct=(recent - baseline) / abs(baseline) * 100.0 if defined else None,
-        regression_ratio=recent / baseline if defined else None,
+        slope_per_day=theil_sen_slope([g[1] / _DAY_US for g in buckets], [p.p50 for p in points]),
+        change_pct=change,
+        regression_ratio=ratio,
         recent_samples=recent_n,
         baseline_samples=baseline_n,
         regressed=enough and _regressed(recent, baseline, args),
@@ -323,8 +343,8 @@ def trends(
         raise
     except Exception as exc:
         raise operation_failed("trends", "the run log", exc) from exc
-    grouped: dict[tuple[str, str | None], list[Row]] = {}
-    for row in rows:
-        grouped.setdefault((row["pipeline_name"], row["series_step"]), []).append(row)
-    keys = sorted(grouped, key=lambda k: (k[0], k[1] is not None, k[1] or ""))
-    return replace(args, series=tuple(_series(k, grouped[k], args) for k in keys))
+    rows = sorted(
+        rows,
+        key=lambda r: (r["pipeline_name"], r["series_step"] is not None, r["series_step"] or ""),
+    )
+    return replace(args, series=tuple(_series(row, args) for row in rows))
