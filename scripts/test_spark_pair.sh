@@ -66,7 +66,8 @@ for req in wanted:
         print(req)
 EOF
 )
-stamp_value="pyspark==$pyspark_version delta-spark==$delta_version $(echo "$requirements" | tr '\n' ' ')"
+# The stamp names the checkout too: the editable install points at it.
+stamp_value="$root pyspark==$pyspark_version delta-spark==$delta_version $(echo "$requirements" | tr '\n' ' ')"
 stamp=$venv/.installed
 if [[ -f $stamp && $(cat "$stamp") == "$stamp_value" ]]; then
   say "reusing $venv"
@@ -122,7 +123,8 @@ fi
 export JAVA_HOME
 export PYSPARK_PYTHON=$root/$py
 export SPARKFORGE_DELTA_JARS=$root/$jars
-export SPARKFORGE_RELIABILITY_REPORT=${SPARKFORGE_RELIABILITY_REPORT:-$root/.cache/reliability-figures-$name.jsonl}
+# The reliability suite's figures for this pair, apart from the default venv's.
+export SPARKFORGE_RELIABILITY_REPORT=$root/.cache/reliability-figures-$name.jsonl
 say "java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); pyspark $pyspark_version; delta $delta_version ($artifact)"
 say "pytest -m '${PYTEST_MARK:-not long}' ${pytest_args[*]} (log: $log)"
 start=$(date +%s)
