@@ -74,7 +74,7 @@ def _screenshot(html: Path, png: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1700})
+            page = browser.new_page(viewport={"width": 1280, "height": 2400})
             page.route(
                 "**/*",
                 lambda route, request: (
