@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,9 @@ def main(argv: Sequence[str] | None = None, *, spark: SparkSession | None = None
     0
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    # PySpark logs each failed query as a JSON line on stderr; the command's one error line
+    # says it already (and --debug shows the traceback).
+    logging.getLogger("DataFrameQueryContextLogger").setLevel(logging.CRITICAL)
     try:
         code = cli.main(args, prog_name="sparkforge", standalone_mode=False, obj={"spark": spark})
     except click.exceptions.Abort:

@@ -64,7 +64,8 @@ def optimize_command(inv: Invocation, *, zorder_by: tuple[str, ...]) -> int:
 @click.option(
     "--allow-unsafe-retention",
     is_flag=True,
-    help="Allow a retention shorter than the table's deleted-file retention.",
+    help="Allow a retention shorter than the table's deleted-file retention (Delta also "
+    "needs --conf spark.databricks.delta.retentionDurationCheck.enabled=false).",
 )
 @click.option("--dry-run", is_flag=True, help="Only count the files a vacuum would delete.")
 @log_command()

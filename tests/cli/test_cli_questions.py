@@ -221,17 +221,19 @@ def test_anomalies_none_found_exit_0_and_nothing_posted(
             "--path",
             scenario_log,
             "--as-of",
-            AS_OF_TEXT,
+            "2026-03-05T06:00:00Z",
             "--pipeline",
             "customers",
             "--metric",
             "duration_secs",
+            "--metric",
+            "rows_written",
             "--no-freshness",
             "--notify",
             hook.url,
         )
     assert outcome.code == 0, outcome.err
-    assert outcome.out.startswith("0 anomalies as of 2026-03-12 06:00:00Z")
+    assert outcome.out.startswith("0 anomalies as of 2026-03-05 06:00:00Z")
     assert hook.bodies == []
 
 
