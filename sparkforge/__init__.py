@@ -38,7 +38,7 @@ from sparkforge.models import (
     StepStatus,
     ValidationThresholds,
 )
-from sparkforge.pipeline import PipelineBuilder, PipelineRunner
+from sparkforge.pipeline import PipelineBuilder, PipelineRunner, RunLogConfig
 from sparkforge.validation import Rule
 from sparkforge.writer import LogWriter, WriteMode, WriterConfig, WriteResult
 
@@ -61,6 +61,7 @@ __all__ = [
     "ReportError",
     "Rule",
     "RuleResult",
+    "RunLogConfig",
     "RunMode",
     "RunStatus",
     "SessionError",

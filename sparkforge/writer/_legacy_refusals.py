@@ -92,6 +92,11 @@ class V1Refusals(LogWriter):
         raise v1_only("emit_openlineage")
 
     @override
+    def render_html(self, *args: object, **kwargs: object) -> NoReturn:
+        """Raise ``WRITER_MODE_MISMATCH``: the HTML report reads the v1 log only."""
+        raise v1_only("render_html")
+
+    @override
     def history(self, *args: object, **kwargs: object) -> NoReturn:
         """Raise ``WRITER_MODE_MISMATCH``: a v1 writer on the same table reads its history."""
         raise v1_only("history")

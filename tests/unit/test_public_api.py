@@ -36,6 +36,7 @@ PUBLIC_MODULES = [
     "sparkforge.writer.results",
     "sparkforge.reporting.anomalies",
     "sparkforge.reporting.export",
+    "sparkforge.reporting.html_report",
     "sparkforge.reporting.openlineage",
     "sparkforge.reporting.robust",
     "sparkforge.reporting.rule_failures",
