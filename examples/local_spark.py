@@ -83,6 +83,8 @@ def local_delta_session(
         .config("spark.hadoop.hive.metastore.disallow.incompatible.col.type.changes", "false")
         # Delta reconstructs table state with this many tasks; the default (50) is for clusters.
         .config("spark.databricks.delta.snapshotPartitions", "2")
+        # VACUUM lists files with this many tasks (10,000 by default, minutes on 2 cores).
+        .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2")
         .enableHiveSupport()
     )
     jars = _local_delta_jars()

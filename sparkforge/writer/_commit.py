@@ -291,14 +291,6 @@ class CommitEngine:
         self._table = config.table
         self._log = log
 
-    def forget_table(self) -> None:
-        """Hear that the table was just created or rewritten; nothing about it is kept.
-
-        The history is read with SQL each time (no ``DeltaTable`` handle is kept, so the
-        engine works on Spark Connect): there is nothing to forget. Kept for the callers in
-        ``core.py`` and ``_upkeep.py``, which are to drop their calls.
-        """
-
     def commit_all(self, runs: list[PreparedRun], progress: Progress) -> None:
         """Commit ``runs`` (the first batch of an overwriting call replaces the table).
 

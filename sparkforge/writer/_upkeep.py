@@ -245,7 +245,6 @@ class LogUpkeep(WriterState):
         result = self._answer("restore", lambda: ops.restore(self.spark, self.table, version))
         with self._lock:
             self._log_table.checked = False
-            self._engine.forget_table()
         return result
 
     def migrate_legacy_table(self, *, pipeline_name: str = "legacy") -> MigrationResult:
@@ -277,7 +276,6 @@ class LogUpkeep(WriterState):
         )
         with self._lock:
             self._log_table.checked = False
-            self._engine.forget_table()
         return result
 
     def _after_write(self, result: WriteResult, first_day: date | None) -> WriteResult:

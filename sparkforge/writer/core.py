@@ -119,10 +119,7 @@ class LogWriter(LogQuestions, LogUpkeep):
             incompatible schema or is not a log (it is left untouched), or Delta/Spark failed.
         """
         with self._lock:
-            created = self._log_table.ensure()
-            if created:
-                self._engine.forget_table()
-            return created
+            return self._log_table.ensure()
 
     # ------------------------------------------------------------------ writing
 
@@ -271,8 +268,7 @@ class LogWriter(LogQuestions, LogUpkeep):
         """Commit the runs; return the earliest UTC day they started on (for compaction)."""
         runs = prepare_runs(items, self.config, self._clock, prefix=prefix)
         with self._lock:
-            if self._log_table.ensure():
-                self._engine.forget_table()
+            self._log_table.ensure()
         self._engine.commit_all(runs, progress)
         days = [run.rows[0]["run_date"] for run in runs if run.rows]
         return min((day for day in days if day is not None), default=None)
