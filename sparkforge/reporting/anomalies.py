@@ -48,6 +48,8 @@ _BASE_COLUMNS = (
     "row_kind",
     "step",
     "step_status",
+    # The run-level aggregation (points and freshness) sums it whichever metrics are asked.
+    "rows_written",
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DAY_US = 86_400_000_000

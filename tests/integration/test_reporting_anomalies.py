@@ -291,3 +291,20 @@ def test_spark_buckets_and_scale_equal_the_pure_rule(spark: SparkSession) -> Non
         )
         for t, s, e, m in cases
     ]
+
+
+def test_one_metric_without_rows_written_finds_its_own_faults(
+    log: DataFrame, report: AnomalyReport
+) -> None:
+    # The run-level aggregation sums rows_written whichever metrics are asked for.
+    result = detect_anomalies(
+        log, as_of=AS_OF, detection_days=DETECTION_DAYS, metrics=("duration_secs",)
+    )
+    expected = {
+        (a.pipeline_name, a.step, a.run_started_at)
+        for a in report.anomalies
+        if a.metric == "duration_secs"
+    }
+    assert expected
+    assert {(a.pipeline_name, a.step, a.run_started_at) for a in result.anomalies} >= expected
+    assert {a.metric for a in result.anomalies} <= {"duration_secs", "freshness"}
