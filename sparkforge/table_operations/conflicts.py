@@ -61,8 +61,12 @@ _CONFLICT_CONDITION = re.compile(r"DELTA_(?:CONCURRENT_\w+|METADATA_CHANGED|PROT
 
 
 def _condition(exc: BaseException) -> str | None:
-    """Return the error condition of a PySpark exception (classic or Connect), else None."""
-    get_condition = getattr(exc, "getCondition", None)
+    """Return the error condition of a PySpark exception (classic or Connect), else None.
+
+    PySpark 4 names it ``getCondition()``; PySpark 3.5 has only ``getErrorClass()`` (which 4.x
+    keeps, deprecated, so it is asked only when ``getCondition`` is missing).
+    """
+    get_condition = getattr(exc, "getCondition", None) or getattr(exc, "getErrorClass", None)
     if not callable(get_condition):
         return None
     try:
@@ -84,11 +88,13 @@ def is_conflict(exc: BaseException) -> bool:
     >>> is_conflict(ValueError("bad value"))
     False
 
-    A Spark Connect session's form, where only the condition may name the conflict:
+    A Spark Connect session's form, where only the condition may name the conflict (an error
+    with PySpark's ``getCondition()``; PySpark 3.5 names it ``getErrorClass()``):
 
-    >>> from pyspark.errors.exceptions.connect import SparkConnectGrpcException
-    >>> is_conflict(SparkConnectGrpcException("a concurrent transaction won",
-    ...     errorClass="DELTA_CONCURRENT_APPEND"))
+    >>> class ConnectError(Exception):
+    ...     def getCondition(self) -> str:
+    ...         return "DELTA_CONCURRENT_APPEND"
+    >>> is_conflict(ConnectError("a concurrent transaction won"))
     True
     """
     if isinstance(exc, CONFLICT_ERRORS):

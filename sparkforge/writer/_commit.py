@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+import pyspark
 from pyspark.sql import functions as F
 
 from sparkforge import table_operations as ops
@@ -41,7 +43,7 @@ from sparkforge.writer.models import LOG_SCHEMA
 from sparkforge.writer.results import WriteResult
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     import pyarrow as pa
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -205,13 +207,27 @@ def plan_batches(runs: Sequence[PreparedRun], batch_size: int) -> list[list[Prep
     return batches
 
 
+#: ``createDataFrame`` takes a ``pyarrow.Table`` from PySpark 4.0 on; PySpark 3.5 would iterate
+#: the table's columns as if they were rows.
+SPARK_TAKES_ARROW_TABLES = int(pyspark.__version__.split(".", 1)[0]) >= 4
+
+
 @functools.cache
 def _arrow_schema() -> pa.Schema | None:
-    """Return LOG_SCHEMA as an Arrow schema, or None when pyarrow is not installed."""
+    """Return LOG_SCHEMA as an Arrow schema, or None when rows go to Spark as a list.
+
+    They do without pyarrow, and on PySpark 3.5, which takes no Arrow table.
+    """
+    if not SPARK_TAKES_ARROW_TABLES:
+        return None
     try:
         from pyspark.sql.pandas.types import to_arrow_schema
 
-        return to_arrow_schema(LOG_SCHEMA)
+        # PySpark 4.2 made the time zone a required keyword (``timezone``); the log's instants
+        # are UTC. Earlier releases take no such argument.
+        convert: Callable[..., pa.Schema] = to_arrow_schema
+        takes_zone = "timezone" in inspect.signature(convert).parameters
+        return convert(LOG_SCHEMA, **({"timezone": "UTC"} if takes_zone else {}))
     except ImportError:  # pyarrow (or pandas support) is missing
         return None
 

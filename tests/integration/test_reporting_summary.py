@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
-from pyspark.sql.classic.dataframe import DataFrame as ClassicDataFrame
 
 from sparkforge.errors import TableOperationError, ValidationError
 from sparkforge.reporting.rule_failures import RULE_FAILURE_COLUMNS, rule_failures
@@ -169,13 +168,15 @@ def test_summary_every_field_exact(
 ) -> None:
     # Spy on collect: the summary collects three small results, each read from the cache.
     plans: list[str] = []
-    collect = ClassicDataFrame.collect
+    # The classic DataFrame class (pyspark.sql.classic's on PySpark 4, pyspark.sql's on 3.5).
+    frame_type = type(log)
+    collect = frame_type.collect
 
-    def spy(self: ClassicDataFrame) -> list[Row]:
+    def spy(self: Any) -> list[Row]:
         plans.append(self._jdf.queryExecution().optimizedPlan().toString())
         return collect(self)
 
-    monkeypatch.setattr(ClassicDataFrame, "collect", spy)
+    monkeypatch.setattr(frame_type, "collect", spy)
     results: list[LogSummary] = []
     jobs = _jobs(spark, lambda: results.append(summarize(log)))
     monkeypatch.undo()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
-from pyspark.sql.classic.column import Column as ClassicColumn
-
-if TYPE_CHECKING:
-    from pyspark.sql import Column
+from pyspark.sql import Column
 
 
 class _FakeJavaColumn:
@@ -21,8 +18,11 @@ class _FakeJavaColumn:
 
 
 def fake_column(text: str) -> Column:
-    """Return a real (classic) Column object that prints as ``Column<'text'>``, with no JVM."""
-    return ClassicColumn(_FakeJavaColumn(text))
+    """Return a real (classic) Column object that prints as ``Column<'text'>``, with no JVM.
+
+    ``Column(jc)`` builds the classic Column on PySpark 4 (``pyspark.sql.classic``) and 3.5 alike.
+    """
+    return Column(_FakeJavaColumn(text))
 
 
 class NoSpark:
