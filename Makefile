@@ -20,15 +20,15 @@ PACKAGE_COVERAGE ?= 85
 export SPARKFORGE_RELIABILITY_REPORT ?= $(abspath .cache/reliability-figures.jsonl)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup install jars browser demo test test-unit test-long test-cov cov lint fmt type-check quality security docs bench clean coverage-gates
+.PHONY: help setup install jars browser demo test test-unit test-long test-spark35 test-cov cov lint fmt type-check quality security docs bench clean coverage-gates
 
 help: ## Show the targets and what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints/default.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints/default.txt -e '.[dev]'
 	@touch $@
 
 setup: $(STAMP) $(JARS) ## Create .venv, install sparkforge editable with the dev extra, fetch Delta's JARs
@@ -57,6 +57,10 @@ test: setup browser ## The whole suite (unit + real Spark/Delta) with the covera
 
 test-unit: setup ## Run the tests that need no JVM
 	$(PYTEST) -m "not spark and not long"
+
+test-spark35: ## Run the suite on Spark 3.5 + Delta 3.3 (Scala 2.12) in a venv of its own
+	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
+	bash scripts/test_spark35.sh
 
 test-long: setup ## Run the long reliability variants
 	$(PYTEST) -m long
