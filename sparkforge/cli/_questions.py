@@ -97,7 +97,7 @@ def runs_command(
 
     Exit code 0 (2 on bad input).
     """
-    from sparkforge.cli._runs import list_runs
+    from sparkforge.reporting.runs import list_runs
 
     log_df = inv.writer().read_logs(pipeline_name=names(pipeline_name), since=since)
     found = list_runs(log_df, status=status, limit=limit)
@@ -129,8 +129,8 @@ def steps_command(inv: Invocation, *, run_id: str) -> int:
 
     Exit code 0; 2 when the log has no run RUN_ID.
     """
-    from sparkforge.cli._runs import list_steps
     from sparkforge.errors import ValidationError
+    from sparkforge.reporting.runs import list_steps
 
     writer = inv.writer()
     found = list_steps(writer.read_logs(run_id=run_id))

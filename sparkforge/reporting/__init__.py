@@ -40,6 +40,7 @@ from sparkforge.reporting.openlineage import (
     openlineage_events,
 )
 from sparkforge.reporting.rule_failures import RuleFailureSummary, rule_failures
+from sparkforge.reporting.runs import RunListing, StepListing, list_runs, list_steps
 from sparkforge.reporting.summary import LogSummary, PipelineSummary, StepSummary
 from sparkforge.reporting.summary import summarize as summary
 from sparkforge.reporting.text import format_report, rows_read_from_sources
@@ -55,6 +56,8 @@ __all__ = [
     "ExportResult",
     "format_report",
     "HtmlReport",
+    "list_runs",
+    "list_steps",
     "LogSummary",
     "openlineage_events",
     "OpenLineageClientLike",
@@ -63,8 +66,10 @@ __all__ = [
     "rows_read_from_sources",
     "rule_failures",
     "RuleFailureSummary",
+    "RunListing",
     "SeriesCheck",
     "SkippedSeries",
+    "StepListing",
     "StepSummary",
     "summary",
     "TrendPoint",

@@ -40,6 +40,7 @@ PUBLIC_MODULES = [
     "sparkforge.reporting.openlineage",
     "sparkforge.reporting.robust",
     "sparkforge.reporting.rule_failures",
+    "sparkforge.reporting.runs",
     "sparkforge.reporting.summary",
     "sparkforge.reporting.trends",
     "sparkforge.table_operations.maintenance",

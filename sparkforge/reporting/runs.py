@@ -1,4 +1,4 @@
-"""The log's runs and one run's steps, as the ``runs`` and ``steps`` commands list them.
+"""The log's latest runs and one run's rows, listed (``sparkforge runs`` / ``steps`` print them).
 
 Both are selections of the log's own rows (``LogWriter.read_logs`` with its filters pushed
 down): a run's columns are the same on each of its rows, so a run is its distinct run
@@ -18,7 +18,7 @@ from sparkforge._result import Result
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["RunListing", "StepListing", "list_runs", "list_steps"]
+__all__ = ["list_runs", "list_steps", "RunListing", "StepListing"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _RUN_COLUMNS = ("run_id", "pipeline_name", "run_status", "run_mode")
@@ -67,7 +67,30 @@ class StepListing(Result):
 
 
 def list_runs(log_df: DataFrame, *, status: str | None, limit: int) -> tuple[RunListing, ...]:
-    """Return the newest ``limit`` runs of ``log_df`` (already filtered), newest first."""
+    """Return the newest ``limit`` runs of ``log_df``, newest first.
+
+    Parameters
+    ----------
+    log_df
+        The run log, or any filtered part of it (e.g. ``writer.read_logs(pipeline_name=...)``).
+    status
+        Only runs of this ``run_status`` (``"success"``, ``"failed"``...), or every run.
+    limit
+        How many runs at most.
+
+    Returns
+    -------
+    tuple of RunListing
+        One per run: its identity, status, UTC instants, step count, failed steps, the rows
+        its steps wrote (summed from their measured counts) and its error message.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        for run in list_runs(writer.read_logs(), status="failed", limit=5):
+            print(run.run_id, run.run_started_at, run.error_message)
+    """
     from pyspark.sql import functions as F
 
     if status is not None:
@@ -104,7 +127,15 @@ def list_runs(log_df: DataFrame, *, status: str | None, limit: int) -> tuple[Run
 
 
 def list_steps(run_df: DataFrame) -> tuple[StepListing, ...]:
-    """Return the rows of one run (``run_df`` holds only its rows), steps in their order."""
+    """Return the rows of one run (``run_df`` holds only its rows), steps in their order.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        for row in list_steps(writer.read_logs(run_id="r-42")):
+            print(row.step, row.step_status, row.rows_written, row.duration_secs)
+    """
     from pyspark.sql import functions as F
 
     rows = (
