@@ -49,14 +49,10 @@ demo: setup ## Run the example orders pipeline on local Spark + Delta and show i
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
 	$(PY) -m examples.demo
 
-test: setup browser ## The whole suite (unit + real Spark/Delta) with the coverage gates, then the docs build
+test: setup browser ## The whole suite (unit + real Spark/Delta, CLI, browser), then the strict docs build
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
-	$(PY) -m coverage erase
-	$(PYTEST) -p no:cacheprovider -m "not long" --cov --cov-report=
-	$(MAKE) --no-print-directory coverage-gates docs
-
-test-unit: setup ## Run the tests that need no JVM
-	$(PYTEST) -m "not spark and not long"
+	$(PYTEST) -p no:cacheprovider -m "not long"
+	$(MAKE) --no-print-directory docs
 
 test-spark35: ## Run the suite on Spark 3.5 + Delta 3.3 (Scala 2.12) in a venv of its own
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
