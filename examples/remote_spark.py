@@ -295,10 +295,24 @@ def cluster_session_conf() -> dict[str, str]:
 
 
 def remote_session(url: str) -> SparkSession:
-    """Return a Spark Connect session to ``url`` (``sc://host:port``)."""
+    """Return a Spark Connect session to ``url`` (``sc://host:port``).
+
+    PySpark marks the whole process as a Connect client when it builds one
+    (``SPARK_CONNECT_MODE_ENABLED``): every ``pyspark.sql.functions`` call then makes Connect
+    columns. Stop it with :func:`stop_remote_session`, which lifts that mark again.
+    """
     from pyspark.sql import SparkSession
 
     return SparkSession.builder.remote(url).getOrCreate()
+
+
+def stop_remote_session(session: SparkSession) -> None:
+    """Stop a Connect session and let this process build and use classic sessions again."""
+    try:
+        session.stop()
+    finally:
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
+        os.environ.pop("SPARK_LOCAL_REMOTE", None)
 
 
 @dataclass

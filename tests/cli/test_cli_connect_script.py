@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from examples.remote_spark import remote_session, start_connect_server
+from examples.remote_spark import remote_session, start_connect_server, stop_remote_session
 from sparkforge.writer import LogWriter, WriterConfig
 from tests.cli.conftest import FAILED_RUN, OK_RUN, run_script
 from tests.factories import BASE_TIME, make_report
@@ -91,7 +91,7 @@ def logs(server: ConnectServer, tmp_path_factory: pytest.TempPathFactory) -> Log
                 )
             )
     finally:
-        session.stop()
+        stop_remote_session(session)
     return Logs(url=server.url, shared=shared, upkeep=upkeep)
 
 

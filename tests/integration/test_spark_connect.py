@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from examples.remote_spark import remote_session, start_connect_server
+from examples.remote_spark import remote_session, start_connect_server, stop_remote_session
 from sparkforge import table_operations as ops
 from sparkforge.errors import TableOperationError
 from tests.remote_support import TIMED_WRITES, TRAINING_RUNS, run_scenario
@@ -45,7 +45,7 @@ def connect(server: ConnectServer) -> Iterator[SparkSession]:
     """Yield a Spark Connect session to the module's server."""
     session = remote_session(server.url)
     yield session
-    session.stop()
+    stop_remote_session(session)
 
 
 @pytest.fixture(scope="module")
