@@ -7,10 +7,8 @@ refusal (the log table's schema replaced under the writer, so Delta refuses the 
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import pytest
@@ -36,7 +34,6 @@ pytestmark = pytest.mark.delta
 EVENTS = [(1, "a"), (2, "b"), (3, None)]
 EVENTS_DDL = "id BIGINT, kind STRING"
 ENVIRON = {"AIRFLOW_CTX_DAG_ID": "events_daily", "AIRFLOW_CTX_TRY_NUMBER": "2"}
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "pipeline.md"
 
 
 def identity(spark: SparkSession, df: DataFrame, prior: dict[str, DataFrame]) -> DataFrame:
@@ -288,12 +285,3 @@ def test_auto_log_a_refused_log_write(
     assert context_of(records[0])["run_id"] == report.run_id
     # Delta refused: the replaced table holds its one row, no log row.
     assert spark.read.format("delta").load(str(writer.config.table_path)).count() == 1
-
-
-def test_auto_log_the_docs_example_runs(spark: SparkSession, schema: str, table_path: str) -> None:
-    mark = "<!-- runs in tests/integration/test_auto_log.py -->"
-    (code,) = re.findall(re.escape(mark) + r"\n```python\n(.*?)\n```", DOCS.read_text(), re.S)
-    exec(
-        compile(code, "docs/pipeline.md", "exec"),
-        {"spark": spark, "schema": schema, "log_path": table_path},
-    )
