@@ -51,7 +51,7 @@ demo: setup ## Run the example orders pipeline on local Spark + Delta and show i
 
 test: setup browser ## The whole suite (unit + real Spark/Delta, CLI, browser), then the strict docs build
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
-	$(PYTEST) -p no:cacheprovider -m "not long"
+	$(PYTEST) -p no:cacheprovider -m "not long" --durations=25
 	$(MAKE) --no-print-directory docs
 
 test-spark35: ## Run the suite on Spark 3.5 + Delta 3.3 (Scala 2.12) in a venv of its own

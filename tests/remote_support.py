@@ -6,7 +6,13 @@ read, time travel, idempotent retry, summary, trends, anomalies, export (files a
 OpenLineage), history, OPTIMIZE, VACUUM, prune, RESTORE, legacy migration. It returns what it
 found as JSON-safe facts, which the tests assert; nothing is asserted here, so a child process
 can run it and print the facts (``python -m tests.remote_support MASTER_URL WORK_DIR``);
-``python -m tests.remote_support local WORK_DIR`` measures a local session the same way.
+``python -m tests.remote_support connect sc://HOST:PORT WORK_DIR`` runs it on a Spark Connect
+session, and ``python -m tests.remote_support local WORK_DIR`` measures a local session the
+same way.
+
+A Connect client always runs in a child process: PySpark refuses a Connect session while a
+classic one runs in the process (``SESSION_ALREADY_EXIST``), and once it has built one it
+marks the whole process as a Connect client, so the suite's classic session would break.
 
 The write cost is measured here, on the session given: single-run ``write_report`` calls,
 timed one by one.
@@ -247,6 +253,80 @@ def main(master_url: str, work_dir: str) -> None:
     print("FACTS " + json.dumps(facts, default=str), flush=True)
 
 
+def _connect_table_operations(spark: SparkSession, work: Path) -> dict[str, Any]:
+    """Return what table_operations answer over Connect: an error's cause, path checks."""
+    from sparkforge import table_operations as ops
+    from sparkforge.errors import TableOperationError
+
+    facts: dict[str, Any] = {}
+    try:
+        ops.recent_commits(spark, ops.TableRef.at_path(str(work / "none")), limit=1)
+    except TableOperationError as exc:
+        facts["missing_history"] = {
+            "code": exc.code,
+            "cause_module": type(exc.__cause__).__module__,
+            "jvm_stacktrace_in_reason": "JVM stacktrace" in str(exc.params["reason"]),
+        }
+    table = ops.TableRef.at_path(str(work / "t"))
+    (work / "plain").mkdir(parents=True)
+    exists = {"new_path": ops.table_exists(spark, table)}
+    exists["plain_directory"] = ops.table_exists(spark, ops.TableRef.at_path(str(work / "plain")))
+    schema = spark.createDataFrame([(1,)], "id BIGINT NOT NULL").schema
+    facts["odd_comment"] = "it's \\ 'here'\n"
+    exists["created"] = ops.create_table_if_not_exists(
+        spark,
+        table,
+        schema,
+        comment=facts["odd_comment"],
+        properties={"note": facts["odd_comment"]},
+    )
+    exists["after_create"] = ops.table_exists(spark, table)
+    facts["exists"] = exists
+    (detail,) = spark.sql(f"DESCRIBE DETAIL {table.sql_name}").collect()
+    facts["detail"] = [detail["description"], detail["properties"]["note"]]
+    return facts
+
+
+def connect_main(url: str, work_dir: str) -> None:
+    """Run the scenario and the table-operation checks on a Connect session to ``url``.
+
+    Prints one line, ``FACTS <json>``.
+    """
+    from examples.remote_spark import remote_session, stop_remote_session
+
+    spark = remote_session(url)
+    try:
+        facts = run_scenario(spark, work_dir)
+        facts["table_operations"] = _connect_table_operations(spark, Path(work_dir) / "ops")
+    finally:
+        stop_remote_session(spark)
+    print("FACTS " + json.dumps(facts, default=str), flush=True)
+
+
+def run_child(
+    args: list[str], *, timeout_secs: float, module: str = "tests.remote_support"
+) -> dict[str, Any]:
+    """Run ``python -m MODULE ARGS`` from the repository; return the facts it printed."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root), "PYSPARK_PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=timeout_secs,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("FACTS ")]
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert lines, done.stdout[-4000:]
+    found: dict[str, Any] = json.loads(lines[-1].removeprefix("FACTS "))
+    return found
+
+
 def measure_local(work_dir: str) -> None:
     """Measure a local session like the remote ones: start-up, then single-run writes.
 
@@ -277,5 +357,7 @@ def measure_local(work_dir: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "local":
         measure_local(sys.argv[2])
+    elif sys.argv[1] == "connect":
+        connect_main(sys.argv[2], sys.argv[3])
     else:
         main(sys.argv[1], sys.argv[2])

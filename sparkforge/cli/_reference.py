@@ -72,7 +72,7 @@ def _command(name: str, command: click.Command, parent: click.Context) -> str:
 
 def reference() -> str:
     """Return the Markdown reference of every command, in alphabetical order."""
-    root = click.Context(cli, info_name="sparkforge")
+    root = click.Context(cli, info_name="sparkforge", **cli.context_settings)
     parts = [_INTRO, _exit_codes()]
     for name in sorted(cli.commands):
         parts.append(_command(name, cli.commands[name], root))

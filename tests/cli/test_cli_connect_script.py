@@ -1,8 +1,10 @@
 """The real console script over Spark Connect: every command, its table and its JSON, its exit code.
 
 One Spark Connect server for the module (``examples.remote_spark.start_connect_server``),
-stopped at the end whatever happens. The logs are path tables under tmp, written by this
-test through ``LogWriter`` on a Connect session to that server; each command then runs as
+stopped at the end whatever happens. The logs are path tables under tmp, written through
+``LogWriter`` on a Connect session to that server by a child process
+(tests/cli/connect_logs.py: PySpark allows no Connect client beside the suite's classic
+session); each command then runs as
 ``sparkforge CMD ... --remote sc://127.0.0.1:PORT`` in a subprocess, which starts no JVM
 (Python start-up and gRPC only). The read-only commands share one log; the commands that
 change a log (optimize, vacuum, prune, restore, migrate) get their own.
@@ -18,11 +20,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from examples.remote_spark import remote_session, start_connect_server, stop_remote_session
-from sparkforge.writer import LogWriter, WriterConfig
+from examples.remote_spark import start_connect_server
+from tests.cli import connect_logs
 from tests.cli.conftest import FAILED_RUN, OK_RUN, run_script
-from tests.factories import BASE_TIME, make_report
-from tests.remote_support import orders_report
+from tests.cli.connect_logs import ORDERS_DAYS, UPKEEP_RUNS
+from tests.factories import BASE_TIME
+from tests.remote_support import run_child
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,8 +36,8 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.delta, pytest.mark.slow]
 
-#: Daily ``orders`` runs: days 0 to 8 write 90 rows a step, day 9 writes 9000.
-ORDERS_DAYS = 10
+#: Seconds the log-writing child may take (a loaded machine needs far more than an idle one).
+CHILD_TIMEOUT_SECS = 1200
 ANOMALOUS_RUN = f"orders-{ORDERS_DAYS - 1:03d}"
 #: One hour after the last ``orders`` run: the instant the analytics commands count from.
 AS_OF = (BASE_TIME + timedelta(days=ORDERS_DAYS - 1, hours=1)).isoformat()
@@ -63,35 +66,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectServer]:
 
 @pytest.fixture(scope="module")
 def logs(server: ConnectServer, tmp_path_factory: pytest.TempPathFactory) -> Logs:
-    """Write the two logs through LogWriter over Spark Connect."""
+    """Write the two logs through LogWriter on Spark Connect, in a client child process."""
     work = tmp_path_factory.mktemp("cli_connect_logs")
     shared, upkeep = str(work / "shared_log"), str(work / "upkeep_log")
-    session = remote_session(server.url)
-    try:
-        orders = [orders_report(day) for day in range(ORDERS_DAYS - 1)]
-        orders.append(orders_report(ORDERS_DAYS - 1, valid=9000))
-        billing = [
-            make_report(pipeline="billing", run_id=OK_RUN),
-            make_report(
-                pipeline="billing",
-                run_id=FAILED_RUN,
-                start=BASE_TIME + timedelta(hours=1),
-                failed_step=1,
-            ),
-        ]
-        LogWriter(session, WriterConfig(table_path=shared)).write_reports([*orders, *billing])
-        # One commit per run: the runs started 2026-03-01, 100 and 200 days before.
-        writer = LogWriter(session, WriterConfig(table_path=upkeep))
-        for day in range(3):
-            writer.write_report(
-                make_report(
-                    pipeline="orders",
-                    run_id=f"upkeep-{day}",
-                    start=BASE_TIME - timedelta(days=100 * day),
-                )
-            )
-    finally:
-        stop_remote_session(session)
+    written = run_child(
+        [server.url, shared, upkeep], timeout_secs=CHILD_TIMEOUT_SECS, module=connect_logs.__name__
+    )
+    assert written == {"shared_runs": len(ALL_RUNS), "upkeep_runs": UPKEEP_RUNS}
     return Logs(url=server.url, shared=shared, upkeep=upkeep)
 
 

@@ -13,17 +13,12 @@ tests with its cluster session: the Spark-job count of a write
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from examples.remote_spark import start_standalone_cluster
-from tests.remote_support import TIMED_WRITES, TRAINING_RUNS
+from tests.remote_support import TIMED_WRITES, TRAINING_RUNS, run_child
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,7 +27,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.delta, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 #: Rows of one ``orders`` run: one per step.
 ROWS_PER_RUN = 3
 #: Minutes on an idle machine; a loaded one (eight engineers on two cores) needs far more.
@@ -51,20 +45,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandaloneClus
 def facts(cluster: StandaloneCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run the driver child once against the cluster; return the facts it printed."""
     work = tmp_path_factory.mktemp("standalone_driver")
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.remote_support", cluster.master_url, str(work)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "PYSPARK_PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT_SECS,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("FACTS ")]
-    assert done.returncode == 0, done.stderr[-4000:]
-    assert lines, done.stdout[-4000:]
-    found: dict[str, Any] = json.loads(lines[-1].removeprefix("FACTS "))
-    return found
+    return run_child([cluster.master_url, str(work)], timeout_secs=CHILD_TIMEOUT_SECS)
 
 
 def test_standalone_driver_uses_the_cluster(
