@@ -163,6 +163,11 @@ class Problem:
         Where the problem is, as a field path such as ``steps[2].valid_rows``.
     reason
         What is wrong, in words a user can act on.
+
+    Examples
+    --------
+    >>> str(Problem("steps[2].valid_rows", "expected a count >= 0, got -1"))
+    'steps[2].valid_rows: expected a count >= 0, got -1'
     """
 
     path: str
@@ -194,11 +199,27 @@ class ProblemCollector:
         self._problems: list[Problem] = []
 
     def add(self, path: str, reason: str) -> None:
-        """Record that the input is wrong at ``path`` for ``reason``."""
+        """Record that the input is wrong at ``path`` for ``reason``.
+
+        Examples
+        --------
+        >>> problems = ProblemCollector()
+        >>> problems.add("batch_size", "expected an integer >= 1, got 0")
+        >>> problems.problems
+        (Problem(path='batch_size', reason='expected an integer >= 1, got 0'),)
+        """
         self._problems.append(Problem(path, reason))
 
     def extend(self, problems: Iterable[Problem], *, prefix: str = "") -> None:
-        """Record ``problems`` found elsewhere, their paths prefixed with ``prefix``."""
+        """Record ``problems`` found elsewhere, their paths prefixed with ``prefix``.
+
+        Examples
+        --------
+        >>> problems = ProblemCollector()
+        >>> problems.extend([Problem("valid_rows", "expected >= 0, got -1")], prefix="steps[3].")
+        >>> print(problems.problems[0])
+        steps[3].valid_rows: expected >= 0, got -1
+        """
         for problem in problems:
             self._problems.append(Problem(prefix + problem.path, problem.reason))
 
@@ -208,7 +229,16 @@ class ProblemCollector:
         return tuple(self._problems)
 
     def render(self, *, limit: int = 20) -> str:
-        """Render the problems with :func:`render_problems`."""
+        """Render the problems with :func:`render_problems`.
+
+        Examples
+        --------
+        >>> problems = ProblemCollector()
+        >>> for i in range(3):
+        ...     problems.add(f"steps[{i}].phase", "is required")
+        >>> problems.render(limit=2)
+        '3 problem(s): steps[0].phase: is required; steps[1].phase: is required; ... and 1 more'
+        """
         return render_problems(self.problems, limit=limit)
 
     def raise_config_error(
@@ -274,6 +304,11 @@ def render_problems(problems: tuple[Problem, ...], *, limit: int = 20) -> str:
     -------
     str
         ``"N problem(s): path: reason; path: reason ..."``.
+
+    Examples
+    --------
+    >>> render_problems((Problem("run_id", "is required"), Problem("mode", "is required")))
+    '2 problem(s): run_id: is required; mode: is required'
     """
     shown = "; ".join(str(p) for p in problems[:limit])
     more = len(problems) - limit
@@ -297,6 +332,18 @@ class SparkForgeError(Exception):
         The stable error code.
     params : Mapping[str, str]
         The context the message was rendered from.
+
+    Examples
+    --------
+    >>> error = SparkForgeError("TABLE_NOT_FOUND", {"table": "ops.run_log"})
+    >>> error.code, dict(error.params)
+    ('TABLE_NOT_FOUND', {'table': 'ops.run_log'})
+    >>> print(error)
+    [TABLE_NOT_FOUND] Table ops.run_log does not exist.
+    >>> SparkForgeError("TABLE_NOT_FOUND", {})
+    Traceback (most recent call last):
+    ...
+    KeyError: "error TABLE_NOT_FOUND takes params ['table'], was given []"
     """
 
     def __init__(self, code: str, params: Mapping[str, str] | None = None) -> None:
@@ -347,6 +394,15 @@ class ConfigurationError(SparkForgeError, ValueError):
         As for :class:`SparkForgeError`.
     problems
         Every problem found, each with the option at fault as its path.
+
+    Examples
+    --------
+    >>> from sparkforge.models import PipelineConfig
+    >>> try:
+    ...     PipelineConfig(max_parallel_steps=0)
+    ... except ValueError as exc:  # a ConfigurationError is a ValueError too
+    ...     print(exc.code, exc.problems[0].path)
+    CONFIG_INVALID PipelineConfig.max_parallel_steps
     """
 
     def __init__(
@@ -369,6 +425,15 @@ class ValidationError(SparkForgeError, ValueError):
         As for :class:`SparkForgeError`.
     problems
         Every problem found, each with its field path.
+
+    Examples
+    --------
+    >>> from sparkforge.models import StepResult
+    >>> StepResult.from_dict({"step_name": "clean", "phase": "platinum", "status": "success"})
+    Traceback (most recent call last):
+    ...
+    sparkforge.errors.ValidationError: [MODEL_INVALID] Invalid StepResult: 1 problem(s): phase: \
+expected one of bronze, silver, gold, got 'platinum'
     """
 
     def __init__(
@@ -383,7 +448,15 @@ class ValidationError(SparkForgeError, ValueError):
 
 
 class ErrorText(Protocol):
-    """What :class:`RunReport` says about a failure (a :class:`sparkforge.models.ErrorInfo`)."""
+    """What :class:`RunReport` says about a failure (a :class:`sparkforge.models.ErrorInfo`).
+
+    Examples
+    --------
+    >>> from sparkforge.models import ErrorInfo
+    >>> text: ErrorText = ErrorInfo(type="ValueError", message="amount is negative")
+    >>> text.type, text.message
+    ('ValueError', 'amount is negative')
+    """
 
     @property
     def type(self) -> str:
@@ -397,7 +470,16 @@ class ErrorText(Protocol):
 
 
 class StepOutcome(Protocol):
-    """What :class:`RunReport` says about one step (a :class:`sparkforge.models.StepResult`)."""
+    """What :class:`RunReport` says about one step (a :class:`sparkforge.models.StepResult`).
+
+    Examples
+    --------
+    >>> from sparkforge.models import Phase, StepResult, StepStatus
+    >>> step: StepOutcome = StepResult(step_name="orders", phase=Phase.BRONZE,
+    ...     status=StepStatus.SKIPPED, started_at=None, ended_at=None, duration_secs=None)
+    >>> print(step.status, step.rows_written)
+    skipped None
+    """
 
     @property
     def status(self) -> str:
@@ -436,6 +518,16 @@ class RunReport(Protocol):
     :class:`sparkforge.models.PipelineReport` is the one implementation; the protocol lets
     this module type :attr:`PipelineError.report` without importing the models (which import
     this module).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from sparkforge.models import PipelineReport, RunMode, RunStatus
+    >>> t = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    >>> report: RunReport = PipelineReport(run_id="r1", pipeline_name="orders",
+    ...     mode=RunMode.INITIAL, status=RunStatus.FAILED, started_at=t, ended_at=t)
+    >>> print(report.run_id, report.mode, report.status)
+    r1 initial failed
     """
 
     @property
@@ -464,7 +556,20 @@ class RunReport(Protocol):
         ...
 
     def step(self, name: str) -> StepOutcome:
-        """Return the outcome of the step called ``name`` (KeyError if none)."""
+        """Return the outcome of the step called ``name`` (KeyError if none).
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> from sparkforge.models import PipelineReport, RunMode, RunStatus
+        >>> t = datetime(2026, 1, 2, tzinfo=timezone.utc)
+        >>> report: RunReport = PipelineReport(run_id="r1", pipeline_name="orders",
+        ...     mode=RunMode.INITIAL, status=RunStatus.SUCCESS, started_at=t, ended_at=t)
+        >>> report.step("clean_orders")
+        Traceback (most recent call last):
+        ...
+        KeyError: 'clean_orders'
+        """
         ...
 
 
@@ -484,6 +589,14 @@ class PipelineError(SparkForgeError, RuntimeError):
     report : RunReport or None
         The failed run's :class:`sparkforge.models.PipelineReport`, or None when no run
         happened (e.g. an invalid graph).
+
+    Examples
+    --------
+    >>> error = PipelineError("PIPELINE_GRAPH_INVALID", {"reason": "silver step s reads no bronze"})
+    >>> print(error)
+    [PIPELINE_GRAPH_INVALID] Invalid pipeline: silver step s reads no bronze.
+    >>> error.report is None, isinstance(error, RuntimeError)
+    (True, True)
     """
 
     def __init__(
@@ -498,7 +611,16 @@ class PipelineError(SparkForgeError, RuntimeError):
 
 
 class StepError(PipelineError):
-    """One pipeline step failed."""
+    """One pipeline step failed.
+
+    Examples
+    --------
+    >>> error = StepError("STEP_FAILED", {"step": "clean", "phase": "silver", "reason": "boom"})
+    >>> print(error)
+    [STEP_FAILED] Step clean (silver) failed: boom.
+    >>> isinstance(error, PipelineError)
+    True
+    """
 
 
 class ExportError(SparkForgeError, RuntimeError):
@@ -506,11 +628,26 @@ class ExportError(SparkForgeError, RuntimeError):
 
     Codes: ``EXPORT_FAILED``, ``EXPORT_TARGET_EXISTS``, ``OPENLINEAGE_EMIT_FAILED``, and
     ``OPTIONAL_DEPENDENCY_MISSING`` when the export needs a package that is not installed.
+
+    Examples
+    --------
+    >>> print(ExportError("OPENLINEAGE_EMIT_FAILED", {"sent": "3", "events": "8", "reason": "503"}))
+    [OPENLINEAGE_EMIT_FAILED] Sending OpenLineage events failed after 3 of 8 were sent: 503.
     """
 
 
 class TableOperationError(SparkForgeError, RuntimeError):
-    """A Delta table operation failed; the Spark or Delta cause is chained."""
+    """A Delta table operation failed; the Spark or Delta cause is chained.
+
+    Examples
+    --------
+    >>> from sparkforge.table_operations import TableRef
+    >>> try:
+    ...     TableRef.parse("run_log")
+    ... except RuntimeError as exc:  # a TableOperationError is a RuntimeError too
+    ...     print(exc.code, exc.params["reason"])
+    IDENTIFIER_INVALID expected schema.table or catalog.schema.table
+    """
 
 
 class ReportError(SparkForgeError, RuntimeError):
@@ -518,6 +655,11 @@ class ReportError(SparkForgeError, RuntimeError):
 
     ``OPTIONAL_DEPENDENCY_MISSING`` is raised with this class when the report's packages
     (``sparkforge[report]``) are not installed.
+
+    Examples
+    --------
+    >>> print(ReportError("REPORT_RENDER_FAILED", {"target": "report.html", "reason": "disk full"}))
+    [REPORT_RENDER_FAILED] Rendering the HTML report to report.html failed: disk full.
     """
 
 
@@ -525,6 +667,13 @@ class NotificationError(SparkForgeError, RuntimeError):
     """Posting findings to a webhook failed: refused, timed out or answered with an error.
 
     Code: ``NOTIFY_FAILED``.
+
+    Examples
+    --------
+    >>> error = NotificationError("NOTIFY_FAILED", {"findings": "2",
+    ...     "url": "https://hooks.example.com/x", "reason": "HTTP 500"})
+    >>> print(error)
+    [NOTIFY_FAILED] Posting 2 finding(s) to https://hooks.example.com/x failed: HTTP 500.
     """
 
 
@@ -532,4 +681,9 @@ class SessionError(SparkForgeError, RuntimeError):
     """The command line could not start the Spark session it was asked for.
 
     Code: ``SPARK_SESSION_FAILED``. The library itself never starts a session.
+
+    Examples
+    --------
+    >>> print(SessionError("SPARK_SESSION_FAILED", {"where": "local[2]", "reason": "no Java"}))
+    [SPARK_SESSION_FAILED] Starting a Spark session (local[2]) failed: no Java.
     """
