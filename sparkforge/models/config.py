@@ -58,7 +58,13 @@ class ValidationThresholds(Model):
         problems.raise_config_error()
 
     def minimum(self, phase: Phase) -> float:
-        """Return the minimum rate of ``phase``."""
+        """Return the minimum rate of ``phase``.
+
+        Examples
+        --------
+        >>> ValidationThresholds().minimum(Phase.BRONZE), ValidationThresholds().minimum(Phase.GOLD)
+        (95.0, 99.0)
+        """
         return float(getattr(self, phase.value))
 
     @classmethod

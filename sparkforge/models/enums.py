@@ -35,7 +35,13 @@ class _ValueEnum(str, Enum):
 
 
 class Phase(_ValueEnum):
-    """The Medallion layer a step belongs to."""
+    """The Medallion layer a step belongs to.
+
+    Examples
+    --------
+    >>> Phase("silver") is Phase.SILVER, Phase.GOLD == "gold", str(Phase.BRONZE)
+    (True, True, 'bronze')
+    """
 
     BRONZE = "bronze"
     SILVER = "silver"
@@ -47,7 +53,13 @@ PhaseName = Literal["bronze", "silver", "gold"]
 
 
 class RunMode(_ValueEnum):
-    """How a pipeline run treats its tables."""
+    """How a pipeline run treats its tables.
+
+    Examples
+    --------
+    >>> [mode.value for mode in RunMode]
+    ['initial', 'incremental', 'full_refresh', 'validation_only']
+    """
 
     INITIAL = "initial"
     INCREMENTAL = "incremental"
@@ -60,7 +72,13 @@ RunModeName = Literal["initial", "incremental", "full_refresh", "validation_only
 
 
 class StepStatus(_ValueEnum):
-    """The outcome of one step."""
+    """The outcome of one step.
+
+    Examples
+    --------
+    >>> StepStatus("skipped") is StepStatus.SKIPPED, f"{StepStatus.FAILED}"
+    (True, 'failed')
+    """
 
     SUCCESS = "success"
     FAILED = "failed"
@@ -68,7 +86,13 @@ class StepStatus(_ValueEnum):
 
 
 class RunStatus(_ValueEnum):
-    """The outcome of a whole run."""
+    """The outcome of a whole run.
+
+    Examples
+    --------
+    >>> RunStatus.FAILED == "failed", as_member(RunStatus, "skipped") is None
+    (True, True)
+    """
 
     SUCCESS = "success"
     FAILED = "failed"

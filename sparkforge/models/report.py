@@ -43,6 +43,14 @@ class ExecutionContext(Model):
         Facts of the environment, when known.
     tags
         Free-form labels (environment name, job id, git sha ...).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> ctx = ExecutionContext(run_id="r1", pipeline_name="orders", mode=RunMode.INITIAL,
+    ...     started_at=datetime(2026, 1, 2, tzinfo=timezone.utc), tags={"env": "dev"})
+    >>> ctx.to_dict()["started_at"], ctx.tags["env"]
+    ('2026-01-02T00:00:00+00:00', 'dev')
     """
 
     run_id: str
@@ -194,6 +202,19 @@ class PipelineReport(Model):
         only once the write ended).
 
         .. versionadded:: 0.2.0
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from sparkforge.models import Phase, StepResult, StepStatus
+    >>> t = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    >>> step = StepResult(step_name="orders", phase=Phase.BRONZE, status=StepStatus.SUCCESS,
+    ...     started_at=t, ended_at=t, duration_secs=0.4, valid_rows=3, invalid_rows=1)
+    >>> report = PipelineReport(run_id="r1", pipeline_name="orders", mode=RunMode.INITIAL,
+    ...     status=RunStatus.SUCCESS, started_at=t, ended_at=t, steps=(step,),
+    ...     metrics=PipelineMetrics.from_steps((step,)))
+    >>> report.metrics.validation_rate, PipelineReport.from_dict(report.to_dict()) == report
+    (75.0, True)
     """
 
     run_id: str
@@ -215,6 +236,22 @@ class PipelineReport(Model):
         ------
         KeyError
             If the run has no such step.
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> from sparkforge.models import Phase, StepResult, StepStatus
+        >>> t = datetime(2026, 1, 2, tzinfo=timezone.utc)
+        >>> report = PipelineReport(run_id="r1", pipeline_name="orders", mode=RunMode.INITIAL,
+        ...     status=RunStatus.FAILED, started_at=t, ended_at=t, steps=(StepResult(
+        ...         step_name="orders", phase=Phase.BRONZE, status=StepStatus.SKIPPED,
+        ...         started_at=None, ended_at=None, duration_secs=None),))
+        >>> print(report.step("orders").status)
+        skipped
+        >>> report.step("gold_totals")
+        Traceback (most recent call last):
+        ...
+        KeyError: 'gold_totals'
         """
         for step in self.steps:
             if step.step_name == name:

@@ -39,6 +39,11 @@ class RuleResult(Model):
         The column the rule checks, or None for a rule over several columns.
     failed_rows
         Rows for which the rule was false or NULL.
+
+    Examples
+    --------
+    >>> RuleResult(rule="non_negative", column="amount", failed_rows=3).to_dict()
+    {'rule': 'non_negative', 'column': 'amount', 'failed_rows': 3}
     """
 
     rule: str
@@ -70,6 +75,11 @@ class ErrorInfo(Model):
         The exception's message.
     traceback
         The formatted traceback, if kept.
+
+    Examples
+    --------
+    >>> ErrorInfo(type="ValueError", message="amount is negative").to_dict()
+    {'type': 'ValueError', 'message': 'amount is negative', 'traceback': None}
     """
 
     type: str
@@ -156,6 +166,16 @@ class StepResult(Model):
         Rows an incremental step dropped because they were not newer than the watermark.
     error
         Why the step failed, or was skipped.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 1, 2, 3, 0, tzinfo=timezone.utc)
+    >>> step = StepResult(step_name="clean_orders", phase=Phase.SILVER,
+    ...     status=StepStatus.SUCCESS, started_at=t, ended_at=t, duration_secs=1.5,
+    ...     write_mode="overwrite", output_rows=4, valid_rows=3, invalid_rows=1)
+    >>> step.write_mode, step.to_dict()["started_at"]
+    (<WriteMode.OVERWRITE: 'overwrite'>, '2026-01-02T03:00:00+00:00')
     """
 
     step_name: str
@@ -241,6 +261,13 @@ class PipelineMetrics(Model):
         Sums of the measured step counts (unmeasured counts add nothing).
     steps_duration_secs
         Sum of the steps' durations; steps that ran concurrently overlap in it.
+
+    Examples
+    --------
+    >>> metrics = PipelineMetrics(total_steps=2, successful_steps=2, valid_rows=98,
+    ...     invalid_rows=2)
+    >>> metrics.validation_rate, metrics.failed_steps
+    (98.0, 0)
     """
 
     total_steps: int = 0
