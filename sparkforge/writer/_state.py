@@ -44,7 +44,20 @@ _T = TypeVar("_T")
 
 
 class Clock(Protocol):
-    """Where the writer takes the ``logged_at`` instant from (tests pass a fixed one)."""
+    """Where the writer takes the ``logged_at`` instant from (tests pass a fixed one).
+
+    Any function without arguments returning an aware datetime is a clock; give it as
+    ``LogWriter(spark, config, clock=fixed)``.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> def fixed() -> datetime:
+    ...     return datetime(2026, 1, 2, tzinfo=timezone.utc)
+    >>> clock: Clock = fixed
+    >>> clock().isoformat()
+    '2026-01-02T00:00:00+00:00'
+    """
 
     def __call__(self) -> datetime:
         """Return the current instant, timezone-aware."""

@@ -122,6 +122,11 @@ class Compression(_OptionEnum):
     """Parquet codecs the log's data files may use.
 
     ``lz4_raw``, not Hadoop's ``lz4`` framing, which other Parquet readers cannot decode.
+
+    Examples
+    --------
+    >>> WriterConfig(table_schema="ops", table_name="run_log", compression="zstd").compression
+    <Compression.ZSTD: 'zstd'>
     """
 
     SNAPPY = "snappy"
@@ -136,7 +141,19 @@ CompressionName = Literal["snappy", "zstd", "gzip", "lz4_raw", "uncompressed"]
 
 
 class Deduplication(_OptionEnum):
-    """How a write recognises runs already in the log."""
+    """How a write recognises runs already in the log.
+
+    Examples
+    --------
+    >>> WriterConfig(table_schema="ops", table_name="run_log").deduplication
+    <Deduplication.TRANSACTION: 'transaction'>
+    >>> try:
+    ...     WriterConfig(table_schema="ops", table_name="run_log", write_mode="overwrite",
+    ...         deduplication="scan")
+    ... except ValueError as exc:  # a WriterConfigurationError
+    ...     print(exc.params["option"])
+    write_mode, deduplication
+    """
 
     TRANSACTION = "transaction"
     """Each commit carries a Delta transaction identifier derived from its runs; Delta skips a
@@ -155,7 +172,18 @@ DeduplicationName = Literal["transaction", "scan", "none"]
 
 
 class FailurePolicy(_OptionEnum):
-    """What a failed write does."""
+    """What a failed write does.
+
+    Examples
+    --------
+    >>> WriterConfig(table_schema="ops", table_name="run_log", on_failure="warn").on_failure
+    <FailurePolicy.WARN: 'warn'>
+    >>> WriterConfig(table_schema="ops", table_name="run_log", on_failure="ignore")
+    Traceback (most recent call last):
+    ...
+    sparkforge.writer.exceptions.WriterConfigurationError: [WRITER_CONFIG_INVALID] Invalid \
+writer option on_failure: expected one of 'raise', 'warn', got 'ignore'.
+    """
 
     RAISE = "raise"
     """Raise the :class:`~sparkforge.writer.exceptions.WriterError`."""

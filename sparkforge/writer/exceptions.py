@@ -33,22 +33,55 @@ __all__ = [
 
 
 class WriterError(SparkForgeError):
-    """Root of the log writer's errors."""
+    """Root of the log writer's errors.
+
+    Examples
+    --------
+    >>> [cls.__name__ for cls in WriterError.__subclasses__()]
+    ['WriterConfigurationError', 'WriterValidationError', 'WriterTableError']
+    """
 
 
 class WriterConfigurationError(WriterError, ConfigurationError):
-    """A writer option has an invalid value, or a call does not fit how the writer was built."""
+    """A writer option has an invalid value, or a call does not fit how the writer was built.
+
+    Examples
+    --------
+    >>> from sparkforge.writer import WriterConfig
+    >>> try:
+    ...     WriterConfig(table_schema="ops", table_name="run_log", batch_size=0)
+    ... except ValueError as exc:
+    ...     print(type(exc).__name__, exc.code, exc.problems[0].path)
+    WriterConfigurationError WRITER_CONFIG_INVALID batch_size
+    """
 
 
 class WriterValidationError(WriterError, ValidationError):
     """A report (or legacy report dict) is malformed; nothing was written.
 
     ``problems`` lists every problem found, each with its field path (``steps[3].valid_rows``).
+
+    Examples
+    --------
+    >>> error = WriterValidationError("WRITER_INPUT_INVALID", {"subject": "report",
+    ...     "problems": "1 problem(s): steps[0].valid_rows: expected a count >= 0, got -1"})
+    >>> print(error)
+    [WRITER_INPUT_INVALID] Invalid report, nothing was written: 1 problem(s): \
+steps[0].valid_rows: expected a count >= 0, got -1
     """
 
 
 class WriterTableError(WriterError, TableOperationError):
-    """The log table is missing or incompatible, or a Delta/Spark operation on it failed."""
+    """The log table is missing or incompatible, or a Delta/Spark operation on it failed.
+
+    Examples
+    --------
+    >>> error = WriterTableError("TABLE_NOT_FOUND", {"table": "ops.run_log"})
+    >>> print(error)
+    [TABLE_NOT_FOUND] Table ops.run_log does not exist.
+    >>> isinstance(error, TableOperationError), isinstance(error, RuntimeError)
+    (True, True)
+    """
 
 
 class WriterCommitUnconfirmedError(WriterTableError):

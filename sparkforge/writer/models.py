@@ -49,7 +49,13 @@ LOG_SCHEMA_VERSION = 1
 
 
 class RuleResultRow(TypedDict):
-    """One element of a row's ``rule_results``."""
+    """One element of a row's ``rule_results``.
+
+    Examples
+    --------
+    >>> RuleResultRow(rule="non_negative", column="amount", failed_rows=2)
+    {'rule': 'non_negative', 'column': 'amount', 'failed_rows': 2}
+    """
 
     rule: str
     column: str | None
@@ -57,7 +63,18 @@ class RuleResultRow(TypedDict):
 
 
 class LogRow(TypedDict):
-    """One row of the log table; keys and order are those of :data:`LOG_SCHEMA`."""
+    """One row of the log table; keys and order are those of :data:`LOG_SCHEMA`.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from sparkforge.models import PipelineReport, RunMode, RunStatus
+    >>> t = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    >>> row: LogRow = rows_from_report(PipelineReport(run_id="r1", pipeline_name="orders",
+    ...     mode=RunMode.INITIAL, status=RunStatus.SUCCESS, started_at=t, ended_at=t))[0]
+    >>> row["run_id"], row["row_kind"], row["schema_version"], list(row) == list(LOG_COLUMNS)
+    ('r1', 'run', 1, True)
+    """
 
     run_mode: str
     run_started_at: datetime | None

@@ -56,6 +56,13 @@ class WriteResult:
         Why the retention or the compaction failed, if one did. The call's own commits
         stand: a failed maintenance step never fails a write; it is logged as a warning and
         said here.
+
+    Examples
+    --------
+    >>> result = WriteResult(run_ids=("r1",), written_run_ids=("r1",), rows_written=3,
+    ...     commit_rows_written=(3,), table_versions=(7,), duration_secs=0.8)
+    >>> result.success, result.run_id, result.table_version, result.skipped, result.commits
+    (True, 'r1', 7, False, 1)
     """
 
     run_ids: tuple[str, ...]
@@ -130,6 +137,15 @@ class WriterMetrics:
     peak_python_rss_growth_bytes
         The largest growth of this Python process's resident memory during one call. It is
         the driver's Python process only: the JVM's and the executors' memory is not in it.
+
+    Examples
+    --------
+    >>> metrics = WriterMetrics(monitoring_enabled=False, writes=2, failed_writes=0,
+    ...     runs_written=3, runs_skipped=1, rows_written=12, commits=2,
+    ...     total_duration_secs=None, mean_duration_secs=None, max_duration_secs=None,
+    ...     rows_per_sec=None, peak_python_rss_growth_bytes=None)
+    >>> metrics.runs_written + metrics.runs_skipped, metrics.rows_per_sec
+    (4, None)
     """
 
     monitoring_enabled: bool
