@@ -205,7 +205,7 @@ def _suite_cores(spark: SparkSession, work: Path) -> dict[str, str]:
     import traceback
 
     from tests.integration.test_writer_table import (
-        test_write_report_starts_one_job_more_than_an_idempotent_append as jobs_of_a_write,
+        test_write_report_starts_only_an_idempotent_append_and_one_history_read as jobs_of_a_write,
     )
     from tests.reliability.test_concurrency import _threads
 

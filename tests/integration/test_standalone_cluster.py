@@ -96,13 +96,7 @@ def test_standalone_maintenance_and_migration(facts: dict[str, Any]) -> None:
     assert facts["migrated_rows"] == facts["migration"]["rows"] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured 2026-12-07: on the standalone cluster the writer's write_report started "
-    "more than one Spark job beyond a bare idempotent append (the local session's bound); "
-    "not yet analysed which job it is",
-)
-def test_standalone_write_starts_one_job_more_than_an_idempotent_append(
+def test_standalone_write_starts_only_an_idempotent_append_and_one_history_read(
     facts: dict[str, Any],
 ) -> None:
     assert facts["suite"]["jobs_of_a_write"] == "ok"
