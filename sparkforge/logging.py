@@ -90,6 +90,16 @@ class PipelineLogger(_Adapter):
         ------
         TypeError
             If a key is not a context key.
+
+        Examples
+        --------
+        >>> log = PipelineLogger("sparkforge.demo", pipeline="orders")
+        >>> log.bind(run_id="r1").context
+        {'run_id': 'r1', 'pipeline': 'orders', 'step': None}
+        >>> log.bind(table="ops.run_log")
+        Traceback (most recent call last):
+        ...
+        TypeError: unknown log context keys: ['table']
         """
         unknown = set(context) - set(_CONTEXT_KEYS)
         if unknown:
@@ -105,7 +115,16 @@ class PipelineLogger(_Adapter):
     def process(
         self, msg: object, kwargs: MutableMapping[str, object]
     ) -> tuple[object, MutableMapping[str, object]]:
-        """Attach the context (as record attributes) to a call's ``extra``."""
+        """Attach the context (as record attributes) to a call's ``extra``.
+
+        A value the call gives in ``extra`` wins; unknown context is ``"-"``.
+
+        Examples
+        --------
+        >>> log = PipelineLogger("sparkforge.demo", run_id="r1")
+        >>> log.process("started", {"extra": {"rows": 3}})
+        ('started', {'extra': {'rows': 3, 'run_id': 'r1', 'pipeline': '-', 'step': '-'}})
+        """
         given = kwargs.get("extra")
         extra: dict[str, object] = dict(given) if isinstance(given, dict) else {}
         for key, value in self.context.items():

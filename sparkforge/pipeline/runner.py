@@ -87,6 +87,18 @@ class PipelineRunner:
         Validate and transform everything as a full load would, write nothing.
 
     .. versionadded:: 0.1.0
+
+    Examples
+    --------
+    With a ``pipeline`` from :meth:`PipelineBuilder.to_pipeline
+    <sparkforge.pipeline.builder.PipelineBuilder.to_pipeline>`:
+
+    .. code-block:: python
+
+        report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
+        print(report.status, report.metrics.rows_written)
+        report = pipeline.run_incremental(bronze_sources={"orders": new_orders_df})
+        print(report.step("clean_orders").filtered_rows)  # rows not newer than the watermark
     """
 
     def __init__(
@@ -166,6 +178,17 @@ class PipelineRunner:
             ``RunLogConfig(strict=True)`` when its report could not be logged; ``.report``
             holds the report. Any exception escaping the run (``KeyboardInterrupt`` ...)
             propagates unchanged, after the run's report was logged.
+
+        Examples
+        --------
+        .. code-block:: python
+
+            report = pipeline.run_initial_load(
+                bronze_sources={"orders": orders_df}, tags={"job_id": "nightly-42"}
+            )
+            print(report.status, report.metrics.rows_written, report.context.tags["job_id"])
+            for step in report.steps:
+                print(step.step_name, step.status, step.rows_written, step.validation_rate)
         """
         return self._run(RunMode.INITIAL, bronze_sources, tags)
 
@@ -175,6 +198,14 @@ class PipelineRunner:
         """Append the bronze rows newer than each silver table's watermark; recompute gold.
 
         Parameters and return value are those of :meth:`run_initial_load`.
+
+        Examples
+        --------
+        .. code-block:: python
+
+            report = pipeline.run_incremental(bronze_sources={"orders": new_orders_df})
+            step = report.step("clean_orders")
+            print(step.write_mode, step.previous_watermark, step.filtered_rows)
         """
         return self._run(RunMode.INCREMENTAL, bronze_sources, tags)
 
@@ -184,6 +215,13 @@ class PipelineRunner:
         """Rebuild every silver and gold table from the given bronze data (Delta overwrites).
 
         Parameters and return value are those of :meth:`run_initial_load`.
+
+        Examples
+        --------
+        .. code-block:: python
+
+            report = pipeline.run_full_refresh(bronze_sources={"orders": all_orders_df})
+            print(report.mode, report.step("clean_orders").write_mode)  # full_refresh overwrite
         """
         return self._run(RunMode.FULL_REFRESH, bronze_sources, tags)
 
@@ -194,6 +232,16 @@ class PipelineRunner:
 
         Parameters and return value are those of :meth:`run_initial_load`; ``rows_written``
         and ``write_mode`` of every step are None.
+
+        Examples
+        --------
+        Try new rules on today's data without touching a table:
+
+        .. code-block:: python
+
+            report = pipeline.run_validation_only(bronze_sources={"orders": orders_df})
+            step = report.step("clean_orders")
+            print(step.validation_rate, step.rule_results, step.rows_written)  # ... None
         """
         return self._run(RunMode.VALIDATION_ONLY, bronze_sources, tags)
 

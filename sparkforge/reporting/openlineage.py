@@ -80,7 +80,29 @@ class OpenLineageClientLike(Protocol):
     """
 
     def emit(self, event: RunEvent) -> object:
-        """Send one event; raise if it cannot be sent."""
+        """Send one event; raise if it cannot be sent.
+
+        Examples
+        --------
+        A client that keeps the events instead of sending them:
+
+        .. code-block:: python
+
+            from sparkforge.reporting import emit_openlineage
+
+
+            class Recorder:
+                def __init__(self) -> None:
+                    self.sent: list[object] = []
+
+                def emit(self, event: object) -> None:
+                    self.sent.append(event)
+
+
+            recorder = Recorder()
+            result = emit_openlineage(spark.read.table("ops.run_log"), client=recorder)
+            assert len(recorder.sent) == result.events
+        """
         ...
 
 

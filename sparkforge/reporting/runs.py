@@ -30,7 +30,16 @@ def _instant(micros: int | None) -> datetime | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunListing(Result):
-    """One run of the log: its identity, status, instants, steps and rows written."""
+    """One run of the log: its identity, status, instants, steps and rows written.
+
+    Examples
+    --------
+    >>> run = RunListing(run_id="r1", pipeline_name="orders", run_status="failed",
+    ...     run_mode="incremental", run_started_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+    ...     run_ended_at=None, steps=3, failed_steps=1, rows_written=120, error_message=None)
+    >>> run.to_dict()["run_started_at"], run.failed_steps
+    ('2026-01-02T00:00:00+00:00', 1)
+    """
 
     run_id: str
     pipeline_name: str
@@ -46,7 +55,17 @@ class RunListing(Result):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepListing(Result):
-    """One row of a run: a step (``row_kind = "step"``) or the run's own row (``"run"``)."""
+    """One row of a run: a step (``row_kind = "step"``) or the run's own row (``"run"``).
+
+    Examples
+    --------
+    >>> row = StepListing(row_kind="step", step_index=1, phase="silver", step="clean_orders",
+    ...     step_status="success", start_time=None, end_time=None, duration_secs=2.5,
+    ...     input_rows=4, rows_written=3, valid_rows=3, invalid_rows=1, validation_rate=75.0,
+    ...     table_fqn="shop.clean_orders", error_type=None, error_message=None)
+    >>> row.to_dict()["validation_rate"], row.table_fqn
+    (75.0, 'shop.clean_orders')
+    """
 
     row_kind: str
     step_index: int | None

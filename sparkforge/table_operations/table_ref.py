@@ -213,7 +213,17 @@ class TableRef:
         return self.fqn
 
     def read(self, spark: SparkSession) -> DataFrame:
-        """Return the table's current version as a DataFrame."""
+        """Return the table's current version as a DataFrame.
+
+        Examples
+        --------
+        .. code-block:: python
+
+            from sparkforge.table_operations import TableRef
+
+            TableRef.parse("shop.orders").read(spark).count()
+            TableRef.at_path("/data/delta/orders").read(spark).printSchema()
+        """
         if self.path is not None:
             return spark.read.format("delta").load(self.path)
         return spark.read.table(self.quoted)

@@ -51,6 +51,13 @@ class Transaction:
 
     Delta records ``(app_id, version)`` in the commit; a later write with the same ``app_id``
     and a ``version`` not above the recorded one is skipped.
+
+    Examples
+    --------
+    >>> Transaction("orders-load-2026-01-02")
+    Transaction(app_id='orders-load-2026-01-02', version=0)
+
+    Pass it to :func:`append` or :func:`overwrite` as ``transaction=``.
     """
 
     app_id: str
@@ -186,6 +193,18 @@ def append(
     TableOperationError
         ``DELTA_NOT_CONFIGURED`` when the session cannot use Delta; otherwise when the append
         failed (the Spark or Delta error is chained).
+
+    Examples
+    --------
+    .. code-block:: python
+
+        from sparkforge.table_operations import TableRef, Transaction, append, find_commit
+
+        orders = TableRef.named("shop", "orders")
+        load = Transaction("orders-load-2026-01-02")
+        append(orders_df, orders, transaction=load, marker="orders-load-2026-01-02")
+        append(orders_df, orders, transaction=load)  # a retry: Delta skips it
+        find_commit(spark, orders, "orders-load-2026-01-02").version
     """
     opts = _commit_options(options, transaction, marker)
     _create_if_absent(
@@ -243,6 +262,17 @@ def overwrite(
     ------
     TableOperationError
         When the overwrite failed (the Spark or Delta error is chained).
+
+    Examples
+    --------
+    .. code-block:: python
+
+        from sparkforge.table_operations import TableRef, latest_version, overwrite, read_as_of
+
+        orders = TableRef.named("shop", "orders")
+        before = latest_version(spark, orders)
+        overwrite(fixed_orders_df, orders)
+        read_as_of(spark, orders, version=before).count()  # the rows before the overwrite
     """
     opts = _commit_options(options, transaction, marker)
     if overwrite_schema:

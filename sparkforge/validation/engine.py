@@ -147,6 +147,21 @@ class ValidationResult:
         (``array<string>``: the names of the rules each row failed).
 
     .. versionadded:: 0.1.0
+
+    Examples
+    --------
+    .. code-block:: python
+
+        from pyspark.sql import functions as F
+
+        from sparkforge.validation import apply_rules, normalize_rules
+
+        rules = normalize_rules({"amount": [F.col("amount") >= 0]}, step="orders")
+        result = apply_rules(orders_df, rules)
+        try:
+            result.valid_df.write.format("delta").mode("append").saveAsTable("shop.orders")
+        finally:
+            result.release()
     """
 
     counts: ValidationCounts
@@ -155,7 +170,20 @@ class ValidationResult:
     _persisted: DataFrame
 
     def release(self) -> None:
-        """Unpersist the data behind ``valid_df`` and ``invalid_df`` (they stay usable)."""
+        """Unpersist the data behind ``valid_df`` and ``invalid_df`` (they stay usable).
+
+        Examples
+        --------
+        Leaving a ``with`` block releases the result too:
+
+        .. code-block:: python
+
+            from sparkforge.validation import apply_rules
+
+            with apply_rules(orders_df, rules) as result:
+                result.invalid_df.show()
+            result.release()  # already done by the with block; a second call is harmless
+        """
         self._persisted.unpersist(blocking=False)
 
     def __enter__(self) -> Self:
@@ -201,6 +229,21 @@ def apply_rules(
     pyspark.errors.PySparkException
         Whatever Spark raises evaluating the rules (an unknown column, a type error ...);
         nothing stays persisted then.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        from pyspark.sql import functions as F
+
+        from sparkforge.validation import FAILED_RULES_COL, Rule, apply_rules, normalize_rules
+
+        rules = normalize_rules(
+            {"amount": [Rule("non_negative", F.col("amount") >= 0)]}, step="orders"
+        )
+        with apply_rules(orders_df, rules) as result:
+            print(result.counts.valid_rows, result.counts.invalid_rows)
+            result.invalid_df.select("order_id", FAILED_RULES_COL).show()
     """
     flagged, fail_cols = _flag(df, rules)
     flagged = flagged.persist(storage_level)
@@ -255,6 +298,20 @@ def measure_rules(
     ------
     pyspark.errors.PySparkException
         Whatever Spark raises evaluating the rules.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        from pyspark.sql import functions as F
+
+        from sparkforge.validation import measure_rules, normalize_rules
+
+        rules = normalize_rules({"amount": [F.col("amount") >= 0]}, step="orders")
+        counts, extra = measure_rules(
+            orders_df, rules, extra_aggregates={"max_amount": F.max("amount")}
+        )
+        print(counts.validation_rate, counts.rule_results[0].failed_rows, extra["max_amount"])
     """
     flagged, fail_cols = _flag(df, rules)
     return _count(flagged, rules, fail_cols, dict(extra_aggregates or {}))

@@ -44,7 +44,15 @@ _SHOWN_COLUMNS = 10
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DataQualityCheck:
-    """One data-quality check over the log table and how many rows fail it."""
+    """One data-quality check over the log table and how many rows fail it.
+
+    Examples
+    --------
+    >>> check = DataQualityCheck(name="negative_counts",
+    ...     description="a row count is negative", failed_rows=0)
+    >>> check.passed
+    True
+    """
 
     name: str
     description: str
@@ -58,7 +66,16 @@ class DataQualityCheck:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DataQualityResult:
-    """The result of :func:`check_log_quality` (and ``LogWriter.validate_data_quality``)."""
+    """The result of :func:`check_log_quality` (and ``LogWriter.validate_data_quality``).
+
+    Examples
+    --------
+    >>> result = DataQualityResult(total_rows=10, checks=(
+    ...     DataQualityCheck(name="negative_counts", description="...", failed_rows=0),
+    ...     DataQualityCheck(name="rate_mismatch", description="...", failed_rows=2)))
+    >>> result.passed, result.failures
+    (False, {'rate_mismatch': 2})
+    """
 
     total_rows: int
     checks: tuple[DataQualityCheck, ...]
@@ -268,6 +285,15 @@ def check_log_quality(log_df: DataFrame) -> DataQualityResult:
         ``counts_mismatch``, ``end_before_start``, ``rate_out_of_range``, ``rate_mismatch``,
         ``rows_written_missing`` and ``duplicate_keys`` (rows repeating a (run_id, step)
         key, beyond the first).
+
+    Examples
+    --------
+    .. code-block:: python
+
+        from sparkforge.validation import check_log_quality
+
+        result = check_log_quality(spark.read.table("ops.run_log"))
+        print(result.total_rows, result.passed, result.failures)  # ... True {}
     """
     checks = _log_checks()
     col = F.col

@@ -57,6 +57,19 @@ class Rule:
     Rules do not compare equal by value: Spark Columns have no boolean equality.
 
     .. versionadded:: 0.1.0
+
+    Examples
+    --------
+    A Column needs an active session (on classic PySpark), so this example is not a doctest:
+
+    .. code-block:: python
+
+        from pyspark.sql import functions as F
+
+        from sparkforge import Rule
+
+        rule = Rule("non_negative", F.col("amount") >= 0)
+        rules = {"amount": [rule], "order_id": [F.col("order_id").isNotNull()]}
     """
 
     name: str
@@ -73,6 +86,21 @@ class NamedRule:
     """A rule after normalisation: its name, the column it belongs to, and its predicate.
 
     .. versionadded:: 0.1.0
+
+    Examples
+    --------
+    :func:`normalize_rules` makes them (a Column needs a session, so this is no doctest):
+
+    .. code-block:: python
+
+        from pyspark.sql import functions as F
+
+        from sparkforge.validation import Rule, normalize_rules
+
+        (named,) = normalize_rules(
+            {"amount": [Rule("non_negative", F.col("amount") >= 0)]}, step="orders"
+        )
+        named.name, named.column  # ('non_negative', 'amount')
     """
 
     name: str
@@ -92,6 +120,18 @@ def default_rule_name(predicate: Column) -> str:
     -------
     str
         The expression text inside ``Column<'...'>``, e.g. ``>=(amount, 0)`` on Spark 4.
+
+    Examples
+    --------
+    A Column needs a session (on classic PySpark), so this example is not a doctest:
+
+    .. code-block:: python
+
+        from pyspark.sql import functions as F
+
+        from sparkforge.validation import default_rule_name
+
+        default_rule_name(F.col("amount") >= 0)  # '>=(amount, 0)' on Spark 4
     """
     text = repr(predicate)
     match = _COLUMN_REPR.fullmatch(text)

@@ -69,6 +69,8 @@ class LogWriter(LogQuestions, LogUpkeep):
 
     .. code-block:: python
 
+        from sparkforge.writer import LogWriter, WriterConfig
+
         writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
         result = writer.write_report(report)
         result.rows_written, result.table_version, result.skipped  # (5, 3, False)
@@ -117,6 +119,18 @@ class LogWriter(LogQuestions, LogUpkeep):
         WriterTableError
             If the session cannot use Delta (nothing is created), the table exists with an
             incompatible schema or is not a log (it is left untouched), or Delta/Spark failed.
+
+        Examples
+        --------
+        Writing creates the table when needed; create it ahead, say in a deployment step:
+
+        .. code-block:: python
+
+            from sparkforge.writer import LogWriter, WriterConfig
+
+            writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+            writer.create_table()  # True: the table was created
+            writer.create_table()  # False: it was there already
         """
         with self._lock:
             return self._log_table.ensure()
@@ -149,6 +163,19 @@ class LogWriter(LogQuestions, LogUpkeep):
             If the table is incompatible (untouched) or Delta/Spark failed;
             ``WRITER_COMMIT_UNCONFIRMED`` when the write returned but its commit could not be
             confirmed. With ``on_failure="warn"`` nothing is raised: the result carries it.
+
+        Examples
+        --------
+        With a pipeline's ``report`` (``pipeline.run_initial_load(...)`` returns one):
+
+        .. code-block:: python
+
+            from sparkforge.writer import LogWriter, WriterConfig
+
+            writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+            result = writer.write_report(report)
+            print(result.run_id, result.rows_written, result.table_version)
+            writer.write_report(report).skipped  # True: a retry adds nothing
         """
         return self._write([(report, execution_context)], prefix=False)
 
@@ -180,6 +207,19 @@ class LogWriter(LogQuestions, LogUpkeep):
             written.
         WriterTableError
             As for :meth:`write_report`.
+
+        Examples
+        --------
+        A backfill of reports kept elsewhere, in commits of at most 10,000 rows:
+
+        .. code-block:: python
+
+            from sparkforge.writer import LogWriter, WriterConfig
+
+            config = WriterConfig(table_schema="ops", table_name="run_log", batch_size=10_000)
+            writer = LogWriter(spark, config)
+            result = writer.write_reports([report_1, (report_2, context_2)])
+            print(result.written_run_ids, result.skipped_run_ids, result.commits)
         """
         try:
             items = [item if isinstance(item, tuple) else (item, None) for item in reports]
@@ -347,6 +387,18 @@ class LogWriter(LogQuestions, LogUpkeep):
 
         Counts are always kept; durations, rows per second and the Python process's memory
         growth only while ``enable_performance_monitoring`` is on (``None`` otherwise).
+
+        Examples
+        --------
+        .. code-block:: python
+
+            from sparkforge.writer import LogWriter, WriterConfig
+
+            writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+            writer.write_report(report)
+            metrics = writer.get_performance_metrics()
+            print(metrics.writes, metrics.runs_written, metrics.rows_written)
+            print(metrics.mean_duration_secs, metrics.peak_python_rss_growth_bytes)
         """
         enabled = self.config.enable_performance_monitoring
         with self._lock:

@@ -260,6 +260,19 @@ def migrate_legacy_table(
     it restores the version before its own commit, which holds that writer's rows, and
     raises ``TABLE_CONCURRENT_CHANGE``. The pin is also compared with the table's version
     just before writing, so that moment is short and a move found there is retried.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        from sparkforge.table_operations import TableRef
+        from sparkforge.writer import migrate_legacy_table
+
+        result = migrate_legacy_table(
+            spark, TableRef.parse("ops.pipeline_logs"), pipeline_name="orders"
+        )
+        print(result.migrated, result.rows_migrated, result.version_after)
+        migrate_legacy_table(spark, TableRef.parse("ops.pipeline_logs")).migrated  # False
     """
     _check_arguments(table, pipeline_name, partition_columns, logged_at, max_commit_attempts)
     if not isinstance(table_properties, Mapping):
