@@ -49,9 +49,11 @@ demo: setup ## Run the example orders pipeline on local Spark + Delta and show i
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
 	$(PY) -m examples.demo
 
-test: setup browser ## The whole suite (unit + real Spark/Delta, CLI, browser), then the strict docs build
+test: setup browser ## The whole suite (unit + real Spark/Delta, CLI, browser) with the coverage gates, then the strict docs build
 	@test -n "$(JAVA_HOME)" || { echo "Java 17+ not found: install it or set JAVA_HOME" >&2; exit 1; }
-	$(PYTEST) -p no:cacheprovider -m "not long" --durations=25
+	$(PY) -m coverage erase
+	$(PYTEST) -p no:cacheprovider -m "not long" --durations=25 --cov --cov-report=
+	$(MAKE) --no-print-directory coverage-gates
 	$(MAKE) --no-print-directory docs
 
 test-spark35: ## Run the suite on Spark 3.5 + Delta 3.3 (Scala 2.12) in a venv of its own
@@ -61,12 +63,9 @@ test-spark35: ## Run the suite on Spark 3.5 + Delta 3.3 (Scala 2.12) in a venv o
 test-long: setup ## Run the long reliability variants
 	$(PYTEST) -m long
 
-test-cov: setup browser ## The suite with line+branch coverage: writer >= 95%, the package >= its floor
-	$(PY) -m coverage erase
-	$(PYTEST) -p no:cacheprovider -m "not long" --cov --cov-report=
-	$(MAKE) --no-print-directory coverage-gates
+test-cov: test ## Alias of test: it measures line+branch coverage (writer >= 95%, the package >= its floor)
 
-cov: test-cov ## Alias of test-cov
+cov: test ## Alias of test
 
 coverage-gates: ## Check the coverage of the last run (test or test-cov) against the floors
 	$(PY) -m coverage report --include='sparkforge/writer/*' --fail-under=$(WRITER_COVERAGE)
