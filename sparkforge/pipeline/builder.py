@@ -95,42 +95,42 @@ class PipelineBuilder:
     --------
     A pipeline of one bronze and one silver step (running it needs Spark):
 
-    .. code-block:: python
+    ```python
+    from pyspark.sql import functions as F
 
-        from pyspark.sql import functions as F
+    from sparkforge import PipelineBuilder, Rule
 
-        from sparkforge import PipelineBuilder, Rule
-
-        pipeline = (
-            PipelineBuilder(spark, schema="shop", pipeline_name="orders")
-            .with_bronze_rules(
-                name="orders", rules={"id": [F.col("id").isNotNull()]}, incremental_col="ts"
-            )
-            .add_silver_transform(
-                name="clean_orders",
-                source_bronze="orders",
-                transform=lambda spark, bronze_df, prior_silvers: bronze_df,
-                rules={"amount": [Rule("non_negative", F.col("amount") >= 0)]},
-                table_name="clean_orders",
-            )
-            .to_pipeline()
+    pipeline = (
+        PipelineBuilder(spark, schema="shop", pipeline_name="orders")
+        .with_bronze_rules(
+            name="orders", rules={"id": [F.col("id").isNotNull()]}, incremental_col="ts"
         )
-        report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
+        .add_silver_transform(
+            name="clean_orders",
+            source_bronze="orders",
+            transform=lambda spark, bronze_df, prior_silvers: bronze_df,
+            rules={"amount": [Rule("non_negative", F.col("amount") >= 0)]},
+            table_name="clean_orders",
+        )
+        .to_pipeline()
+    )
+    report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
+    ```
 
     A pipeline logging every run to a Delta log (see docs/pipeline.md):
 
-    .. code-block:: python
+    ```python
+    from sparkforge.writer import LogWriter, WriterConfig
 
-        from sparkforge.writer import LogWriter, WriterConfig
-
-        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
-        pipeline = (
-            PipelineBuilder(spark, schema="shop", pipeline_name="orders", log_writer=writer)
-            .with_bronze_rules(name="orders", rules={"id": [F.col("id").isNotNull()]})
-            .to_pipeline()
-        )
-        report = pipeline.run_validation_only(bronze_sources={"orders": orders_df})
-        report.log_write.table_version  # the log's commit of this run
+    writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+    pipeline = (
+        PipelineBuilder(spark, schema="shop", pipeline_name="orders", log_writer=writer)
+        .with_bronze_rules(name="orders", rules={"id": [F.col("id").isNotNull()]})
+        .to_pipeline()
+    )
+    report = pipeline.run_validation_only(bronze_sources={"orders": orders_df})
+    report.log_write.table_version  # the log's commit of this run
+    ```
 
     .. versionadded:: 0.1.0
     """
@@ -211,19 +211,19 @@ class PipelineBuilder:
 
         Examples
         --------
-        .. code-block:: python
+        ```python
+        from pyspark.sql import functions as F
 
-            from pyspark.sql import functions as F
+        from sparkforge import PipelineBuilder
 
-            from sparkforge import PipelineBuilder
-
-            builder = PipelineBuilder(spark, schema="shop").with_bronze_rules(
-                name="orders",
-                rules={"order_id": [F.col("order_id").isNotNull()]},
-                incremental_col="updated_at",
-            )
-            report = builder.to_pipeline().run_validation_only(bronze_sources={"orders": orders_df})
-            report.step("orders").invalid_rows  # the orders without an order_id
+        builder = PipelineBuilder(spark, schema="shop").with_bronze_rules(
+            name="orders",
+            rules={"order_id": [F.col("order_id").isNotNull()]},
+            incremental_col="updated_at",
+        )
+        report = builder.to_pipeline().run_validation_only(bronze_sources={"orders": orders_df})
+        report.step("orders").invalid_rows  # the orders without an order_id
+        ```
         """
         method = "with_bronze_rules"
         self._steps.append(
@@ -281,29 +281,29 @@ class PipelineBuilder:
 
         Examples
         --------
-        .. code-block:: python
+        ```python
+        from pyspark.sql import functions as F
 
-            from pyspark.sql import functions as F
-
-            from sparkforge import PipelineBuilder, Rule
-
-
-            def clean(spark, bronze_df, prior_silvers):
-                return bronze_df.where(F.col("status") != "test")
+        from sparkforge import PipelineBuilder, Rule
 
 
-            builder = (
-                PipelineBuilder(spark, schema="shop")
-                .with_bronze_rules(name="orders", rules={"id": [F.col("id").isNotNull()]})
-                .add_silver_transform(
-                    name="clean_orders",
-                    source_bronze="orders",
-                    transform=clean,
-                    rules={"amount": [Rule("non_negative", F.col("amount") >= 0)]},
-                    table_name="clean_orders",
-                    watermark_col="updated_at",
-                )
+        def clean(spark, bronze_df, prior_silvers):
+            return bronze_df.where(F.col("status") != "test")
+
+
+        builder = (
+            PipelineBuilder(spark, schema="shop")
+            .with_bronze_rules(name="orders", rules={"id": [F.col("id").isNotNull()]})
+            .add_silver_transform(
+                name="clean_orders",
+                source_bronze="orders",
+                transform=clean,
+                rules={"amount": [Rule("non_negative", F.col("amount") >= 0)]},
+                table_name="clean_orders",
+                watermark_col="updated_at",
             )
+        )
+        ```
         """
         method = "add_silver_transform"
         _callable(f"{method}(transform)", transform)
@@ -360,23 +360,23 @@ class PipelineBuilder:
         --------
         Continuing the ``builder`` of :meth:`add_silver_transform`:
 
-        .. code-block:: python
-
-            from pyspark.sql import functions as F
-
-
-            def daily_totals(spark, silvers):
-                orders_df = silvers["clean_orders"]
-                return orders_df.groupBy("order_date").agg(F.sum("amount").alias("total"))
+        ```python
+        from pyspark.sql import functions as F
 
 
-            builder.add_gold_transform(
-                name="daily_totals",
-                transform=daily_totals,
-                rules={"total": [F.col("total") >= 0]},
-                table_name="daily_totals",
-                source_silvers=["clean_orders"],
-            )
+        def daily_totals(spark, silvers):
+            orders_df = silvers["clean_orders"]
+            return orders_df.groupBy("order_date").agg(F.sum("amount").alias("total"))
+
+
+        builder.add_gold_transform(
+            name="daily_totals",
+            transform=daily_totals,
+            rules={"total": [F.col("total") >= 0]},
+            table_name="daily_totals",
+            source_silvers=["clean_orders"],
+        )
+        ```
         """
         method = "add_gold_transform"
         _callable(f"{method}(transform)", transform)
@@ -413,11 +413,11 @@ class PipelineBuilder:
         --------
         Continuing the ``builder`` of :meth:`add_gold_transform`:
 
-        .. code-block:: python
-
-            pipeline = builder.to_pipeline()
-            pipeline.plan.order  # ('orders', 'clean_orders', 'daily_totals')
-            report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
+        ```python
+        pipeline = builder.to_pipeline()
+        pipeline.plan.order  # ('orders', 'clean_orders', 'daily_totals')
+        report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
+        ```
         """
         plan = build_plan(
             self._steps, schema=self._schema, quarantine=self._config.quarantine_invalid

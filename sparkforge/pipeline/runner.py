@@ -93,12 +93,12 @@ class PipelineRunner:
     With a ``pipeline`` from :meth:`PipelineBuilder.to_pipeline
     <sparkforge.pipeline.builder.PipelineBuilder.to_pipeline>`:
 
-    .. code-block:: python
-
-        report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
-        print(report.status, report.metrics.rows_written)
-        report = pipeline.run_incremental(bronze_sources={"orders": new_orders_df})
-        print(report.step("clean_orders").filtered_rows)  # rows not newer than the watermark
+    ```python
+    report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
+    print(report.status, report.metrics.rows_written)
+    report = pipeline.run_incremental(bronze_sources={"orders": new_orders_df})
+    print(report.step("clean_orders").filtered_rows)  # rows not newer than the watermark
+    ```
     """
 
     def __init__(
@@ -181,14 +181,14 @@ class PipelineRunner:
 
         Examples
         --------
-        .. code-block:: python
-
-            report = pipeline.run_initial_load(
-                bronze_sources={"orders": orders_df}, tags={"job_id": "nightly-42"}
-            )
-            print(report.status, report.metrics.rows_written, report.context.tags["job_id"])
-            for step in report.steps:
-                print(step.step_name, step.status, step.rows_written, step.validation_rate)
+        ```python
+        report = pipeline.run_initial_load(
+            bronze_sources={"orders": orders_df}, tags={"job_id": "nightly-42"}
+        )
+        print(report.status, report.metrics.rows_written, report.context.tags["job_id"])
+        for step in report.steps:
+            print(step.step_name, step.status, step.rows_written, step.validation_rate)
+        ```
         """
         return self._run(RunMode.INITIAL, bronze_sources, tags)
 
@@ -201,11 +201,11 @@ class PipelineRunner:
 
         Examples
         --------
-        .. code-block:: python
-
-            report = pipeline.run_incremental(bronze_sources={"orders": new_orders_df})
-            step = report.step("clean_orders")
-            print(step.write_mode, step.previous_watermark, step.filtered_rows)
+        ```python
+        report = pipeline.run_incremental(bronze_sources={"orders": new_orders_df})
+        step = report.step("clean_orders")
+        print(step.write_mode, step.previous_watermark, step.filtered_rows)
+        ```
         """
         return self._run(RunMode.INCREMENTAL, bronze_sources, tags)
 
@@ -218,10 +218,10 @@ class PipelineRunner:
 
         Examples
         --------
-        .. code-block:: python
-
-            report = pipeline.run_full_refresh(bronze_sources={"orders": all_orders_df})
-            print(report.mode, report.step("clean_orders").write_mode)  # full_refresh overwrite
+        ```python
+        report = pipeline.run_full_refresh(bronze_sources={"orders": all_orders_df})
+        print(report.mode, report.step("clean_orders").write_mode)  # full_refresh overwrite
+        ```
         """
         return self._run(RunMode.FULL_REFRESH, bronze_sources, tags)
 
@@ -237,11 +237,11 @@ class PipelineRunner:
         --------
         Try new rules on today's data without touching a table:
 
-        .. code-block:: python
-
-            report = pipeline.run_validation_only(bronze_sources={"orders": orders_df})
-            step = report.step("clean_orders")
-            print(step.validation_rate, step.rule_results, step.rows_written)  # ... None
+        ```python
+        report = pipeline.run_validation_only(bronze_sources={"orders": orders_df})
+        step = report.step("clean_orders")
+        print(step.validation_rate, step.rule_results, step.rows_written)  # ... None
+        ```
         """
         return self._run(RunMode.VALIDATION_ONLY, bronze_sources, tags)
 

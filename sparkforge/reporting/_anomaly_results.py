@@ -150,11 +150,11 @@ class AnomalyReport(Result):
 
     Examples
     --------
-    .. code-block:: python
-
-        report = detect_anomalies(log, as_of=datetime(2026, 3, 5, 6, tzinfo=timezone.utc))
-        print(report)
-        late = [a for a in report.anomalies if a.kind == "freshness"]
+    ```python
+    report = detect_anomalies(log, as_of=datetime(2026, 3, 5, 6, tzinfo=timezone.utc))
+    print(report)
+    late = [a for a in report.anomalies if a.kind == "freshness"]
+    ```
     """
 
     as_of: datetime

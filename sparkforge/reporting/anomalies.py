@@ -150,14 +150,14 @@ def detect_anomalies(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from datetime import datetime, timezone
+    from sparkforge.reporting import detect_anomalies
 
-        from datetime import datetime, timezone
-        from sparkforge.reporting import detect_anomalies
-
-        report = detect_anomalies(spark.table("ops.pipeline_log"),
-                                  as_of=datetime(2026, 3, 5, 6, tzinfo=timezone.utc))
-        print(report)
+    report = detect_anomalies(spark.table("ops.pipeline_log"),
+                              as_of=datetime(2026, 3, 5, 6, tzinfo=timezone.utc))
+    print(report)
+    ```
     """
     opts = check_options(
         metrics=metrics,

@@ -185,14 +185,14 @@ def export(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from sparkforge.reporting.export import export
 
-        from sparkforge.reporting.export import export
-
-        log = spark.read.table("ops.pipeline_log")
-        result = export(log, "s3://bucket/exports/orders", format="csv",
-                        pipeline_name="orders", mode="overwrite")
-        print(result)
+    log = spark.read.table("ops.pipeline_log")
+    result = export(log, "s3://bucket/exports/orders", format="csv",
+                    pipeline_name="orders", mode="overwrite")
+    print(result)
+    ```
     """
     problems = ProblemCollector()
     if format not in EXPORT_FORMATS:

@@ -44,10 +44,10 @@ def freshness_rows(
 
     Examples
     --------
-    .. code-block:: python
-
-        rows = freshness_rows(run_level(log), as_of_us=1_780_000_000_000_000, sensitivity=3.0,
-                              min_intervals=7).collect()
+    ```python
+    rows = freshness_rows(run_level(log), as_of_us=1_780_000_000_000_000, sensitivity=3.0,
+                          min_intervals=7).collect()
+    ```
     """
     starts = runs.select("pipeline_name", "run_id", F.col("start_us").alias("t_us")).where(
         F.col("t_us").isNotNull()

@@ -192,14 +192,14 @@ def render_html(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from datetime import datetime, timezone
+    from sparkforge.reporting import render_html
 
-        from datetime import datetime, timezone
-        from sparkforge.reporting import render_html
-
-        report = render_html(spark.table("ops.pipeline_log"), "/tmp/run_report.html",
-                             as_of=datetime(2026, 3, 12, 6, tzinfo=timezone.utc))
-        print(report.path, report.size_bytes, report.anomalies)
+    report = render_html(spark.table("ops.pipeline_log"), "/tmp/run_report.html",
+                         as_of=datetime(2026, 3, 12, 6, tzinfo=timezone.utc))
+    print(report.path, report.size_bytes, report.anomalies)
+    ```
     """
     target, pipelines, start, moment = _check_arguments(path, pipeline_name, since, as_of)
     _check_dependencies()

@@ -225,11 +225,11 @@ def post_alert(alert: Alert, url: str, *, timeout: float = DEFAULT_NOTIFY_TIMEOU
 
     Examples
     --------
-    .. code-block:: python
-
-        report = writer.detect_anomalies()
-        if report.anomalies:
-            post_alert(anomaly_alert(report, source=str(writer.table)), webhook_url)
+    ```python
+    report = writer.detect_anomalies()
+    if report.anomalies:
+        post_alert(anomaly_alert(report, source=str(writer.table)), webhook_url)
+    ```
     """
     count = len(alert.findings)
     check_webhook_url(url, findings=count)

@@ -86,22 +86,22 @@ class OpenLineageClientLike(Protocol):
         --------
         A client that keeps the events instead of sending them:
 
-        .. code-block:: python
-
-            from sparkforge.reporting import emit_openlineage
-
-
-            class Recorder:
-                def __init__(self) -> None:
-                    self.sent: list[object] = []
-
-                def emit(self, event: object) -> None:
-                    self.sent.append(event)
+        ```python
+        from sparkforge.reporting import emit_openlineage
 
 
-            recorder = Recorder()
-            result = emit_openlineage(spark.read.table("ops.run_log"), client=recorder)
-            assert len(recorder.sent) == result.events
+        class Recorder:
+            def __init__(self) -> None:
+                self.sent: list[object] = []
+
+            def emit(self, event: object) -> None:
+                self.sent.append(event)
+
+
+        recorder = Recorder()
+        result = emit_openlineage(spark.read.table("ops.run_log"), client=recorder)
+        assert len(recorder.sent) == result.events
+        ```
         """
         ...
 
@@ -159,13 +159,13 @@ def openlineage_events(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from openlineage.client.serde import Serde
+    from sparkforge.reporting.openlineage import openlineage_events
 
-        from openlineage.client.serde import Serde
-        from sparkforge.reporting.openlineage import openlineage_events
-
-        for event in openlineage_events(spark.read.table("ops.pipeline_log"), since=day):
-            print(Serde.to_json(event))
+    for event in openlineage_events(spark.read.table("ops.pipeline_log"), since=day):
+        print(Serde.to_json(event))
+    ```
     """
     problems = ProblemCollector()
     pipelines, start, end = _check_window(problems, pipeline_name, since, until)
@@ -218,13 +218,13 @@ def emit_openlineage(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.transport.http import HttpConfig, HttpTransport
 
-        from openlineage.client import OpenLineageClient
-        from openlineage.client.transport.http import HttpConfig, HttpTransport
-
-        client = OpenLineageClient(transport=HttpTransport(HttpConfig(url="http://marquez:5000")))
-        print(emit_openlineage(spark.read.table("ops.pipeline_log"), client=client))
+    client = OpenLineageClient(transport=HttpTransport(HttpConfig(url="http://marquez:5000")))
+    print(emit_openlineage(spark.read.table("ops.pipeline_log"), client=client))
+    ```
     """
     problems = ProblemCollector()
     pipelines, start, end = _check_window(problems, pipeline_name, since, until)

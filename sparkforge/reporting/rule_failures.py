@@ -127,12 +127,12 @@ def rule_failures(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from sparkforge.reporting import rule_failures
 
-        from sparkforge.reporting import rule_failures
-
-        failures = rule_failures(spark.table("ops.pipeline_log"), pipeline_name="orders")
-        failures.groupBy("rule").sum("failed_rows").show()
+    failures = rule_failures(spark.table("ops.pipeline_log"), pipeline_name="orders")
+    failures.groupBy("rule").sum("failed_rows").show()
+    ```
     """
     problems = ProblemCollector()
     pipelines = check_names(problems, "pipeline_name", pipeline_name)

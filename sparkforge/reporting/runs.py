@@ -105,10 +105,10 @@ def list_runs(log_df: DataFrame, *, status: str | None, limit: int) -> tuple[Run
 
     Examples
     --------
-    .. code-block:: python
-
-        for run in list_runs(writer.read_logs(), status="failed", limit=5):
-            print(run.run_id, run.run_started_at, run.error_message)
+    ```python
+    for run in list_runs(writer.read_logs(), status="failed", limit=5):
+        print(run.run_id, run.run_started_at, run.error_message)
+    ```
     """
     from pyspark.sql import functions as F
 
@@ -150,10 +150,10 @@ def list_steps(run_df: DataFrame) -> tuple[StepListing, ...]:
 
     Examples
     --------
-    .. code-block:: python
-
-        for row in list_steps(writer.read_logs(run_id="r-42")):
-            print(row.step, row.step_status, row.rows_written, row.duration_secs)
+    ```python
+    for row in list_steps(writer.read_logs(run_id="r-42")):
+        print(row.step, row.step_status, row.rows_written, row.duration_secs)
+    ```
     """
     from pyspark.sql import functions as F
 

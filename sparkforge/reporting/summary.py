@@ -88,14 +88,14 @@ def summarize(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from datetime import datetime, timezone
+    from sparkforge.reporting import summary
 
-        from datetime import datetime, timezone
-        from sparkforge.reporting import summary
-
-        result = summary(spark.table("ops.pipeline_log"),
-                         since=datetime(2026, 1, 1, tzinfo=timezone.utc))
-        print(result)
+    result = summary(spark.table("ops.pipeline_log"),
+                     since=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    print(result)
+    ```
     """
     problems = ProblemCollector()
     pipelines = check_names(problems, "pipeline_name", pipeline_name)

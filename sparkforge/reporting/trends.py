@@ -327,12 +327,12 @@ def trends(
 
     Examples
     --------
-    .. code-block:: python
-
-        report = trends(spark.read.table("ops.pipeline_log"), "duration_secs",
-                        pipeline_name="orders", as_of=datetime.now(timezone.utc))
-        for series in report.regressions:
-            print(series)
+    ```python
+    report = trends(spark.read.table("ops.pipeline_log"), "duration_secs",
+                    pipeline_name="orders", as_of=datetime.now(timezone.utc))
+    for series in report.regressions:
+        print(series)
+    ```
     """
     # Every argument but the log, by name, checked before any Spark job.
     args, pipelines, steps = _check_arguments(**{k: v for k, v in locals().items() if k != "log"})

@@ -82,9 +82,9 @@ def ensure_schema(spark: SparkSession, schema: str, *, catalog: str | None = Non
     --------
     With a session ``spark`` (the integration tests run this):
 
-    .. code-block:: python
-
-        ensure_schema(spark, "user")
+    ```python
+    ensure_schema(spark, "user")
+    ```
     """
     quoted = quote_identifier(schema, kind="schema", catalog=catalog)
     if catalog is not None:
@@ -109,9 +109,9 @@ def table_exists(spark: SparkSession, table: TableRef) -> bool:
     --------
     With a session ``spark`` (the integration tests run this):
 
-    .. code-block:: python
-
-        table_exists(spark, TableRef.named("ops", "run_log"))  # False
+    ```python
+    table_exists(spark, TableRef.named("ops", "run_log"))  # False
+    ```
     """
     try:
         if table.path is None:
@@ -138,9 +138,9 @@ def read_schema(spark: SparkSession, table: TableRef) -> StructType:
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        read_schema(spark, table).fieldNames()  # ['id', 'day']
+    ```python
+    read_schema(spark, table).fieldNames()  # ['id', 'day']
+    ```
     """
     if not table_exists(spark, table):
         raise TableOperationError("TABLE_NOT_FOUND", {"table": str(table)})
@@ -259,9 +259,9 @@ def create_table_if_not_exists(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        create_table_if_not_exists(spark, TableRef.named("ops", "events"), schema)  # True
+    ```python
+    create_table_if_not_exists(spark, TableRef.named("ops", "events"), schema)  # True
+    ```
     """
     if partition_by and cluster_by:
         raise ConfigurationError(

@@ -80,9 +80,9 @@ def describe_table(spark: SparkSession, table: TableRef) -> TableDetail:
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        describe_table(spark, table).partition_columns  # ('day',)
+    ```python
+    describe_table(spark, table).partition_columns  # ('day',)
+    ```
     """
     try:
         (row,) = spark.sql(f"DESCRIBE DETAIL {table.sql_name}").collect()
@@ -181,9 +181,9 @@ def history_entries(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        history_entries(spark, table, limit=1)[0].operation  # 'WRITE'
+    ```python
+    history_entries(spark, table, limit=1)[0].operation  # 'WRITE'
+    ```
     """
     suffix = "" if limit is None else f" LIMIT {int(limit)}"
     try:
@@ -248,9 +248,9 @@ def commit_after(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        commit_after(spark, table, 4, {"OPTIMIZE"}).version  # 5
+    ```python
+    commit_after(spark, table, 4, {"OPTIMIZE"}).version  # 5
+    ```
     """
     floor = -1 if before is None else before
     newer = newer_entries(spark, table, lambda e: e.version > floor)

@@ -113,9 +113,9 @@ def history(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        history(spark, table, limit=1).select("version").collect()  # [Row(version=0)]
+    ```python
+    history(spark, table, limit=1).select("version").collect()  # [Row(version=0)]
+    ```
     """
     _check_limit(limit)
     suffix = "" if limit is None else f" LIMIT {int(limit)}"
@@ -175,9 +175,9 @@ def recent_commits(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        [c.operation for c in recent_commits(spark, table, limit=2)]  # ['WRITE', 'CREATE TABLE']
+    ```python
+    [c.operation for c in recent_commits(spark, table, limit=2)]  # ['WRITE', 'CREATE TABLE']
+    ```
     """
     _check_limit(limit)
     commits_df = history(spark, table, limit=limit).select(
@@ -207,9 +207,9 @@ def latest_version(spark: SparkSession, table: TableRef) -> int:
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        latest_version(spark, table)  # 4
+    ```python
+    latest_version(spark, table)  # 4
+    ```
     """
     commits = recent_commits(spark, table, limit=1)
     if not commits:
@@ -258,9 +258,9 @@ def find_commit(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        find_commit(spark, table, "run-42", windows=(1, None)).version  # 7
+    ```python
+    find_commit(spark, table, "run-42", windows=(1, None)).version  # 7
+    ```
     """
     for window in windows:
         commits = recent_commits(spark, table, limit=window)

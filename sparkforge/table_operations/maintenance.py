@@ -233,9 +233,9 @@ def optimize(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        optimize(spark, table).files_after  # 1
+    ```python
+    optimize(spark, table).files_after  # 1
+    ```
     """
     problems = ProblemCollector()
     given: object = zorder_by
@@ -376,9 +376,9 @@ def vacuum(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        vacuum(spark, table, dry_run=True).files_deleted  # 0
+    ```python
+    vacuum(spark, table, dry_run=True).files_deleted  # 0
+    ```
     """
     problems = ProblemCollector()
     hours: object = retention_hours

@@ -37,9 +37,9 @@ def read_properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        read_properties(spark, table)["delta.appendOnly"]  # 'true'
+    ```python
+    read_properties(spark, table)["delta.appendOnly"]  # 'true'
+    ```
     """
     return dict(describe_table(spark, table).properties)
 
@@ -108,9 +108,9 @@ def set_properties(spark: SparkSession, table: TableRef, properties: Mapping[str
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        set_properties(spark, table, {"delta.appendOnly": "true"})
+    ```python
+    set_properties(spark, table, {"delta.appendOnly": "true"})
+    ```
     """
     checked = validate_properties(properties)
     if not checked:

@@ -135,9 +135,9 @@ def prune(spark: SparkSession, table: TableRef, *, cutoff: datetime) -> PruneRes
     --------
     With a session ``spark`` and a log ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        prune(spark, table, cutoff=datetime(2026, 1, 1, tzinfo=timezone.utc)).runs  # 3
+    ```python
+    prune(spark, table, cutoff=datetime(2026, 1, 1, tzinfo=timezone.utc)).runs  # 3
+    ```
     """
     instant = _check_cutoff(cutoff)
     day = (instant.date() - _UNIX_EPOCH_DATE).days

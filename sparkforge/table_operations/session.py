@@ -179,9 +179,9 @@ def check_delta_session(spark: SparkSession) -> None:
 
     With a session ``spark`` (the integration tests run this):
 
-    .. code-block:: python
-
-        check_delta_session(spark)
+    ```python
+    check_delta_session(spark)
+    ```
     """
     _probe_data_source(spark)
     if _platform_has_delta(spark):

@@ -217,12 +217,12 @@ class TableRef:
 
         Examples
         --------
-        .. code-block:: python
+        ```python
+        from sparkforge.table_operations import TableRef
 
-            from sparkforge.table_operations import TableRef
-
-            TableRef.parse("shop.orders").read(spark).count()
-            TableRef.at_path("/data/delta/orders").read(spark).printSchema()
+        TableRef.parse("shop.orders").read(spark).count()
+        TableRef.at_path("/data/delta/orders").read(spark).printSchema()
+        ```
         """
         if self.path is not None:
             return spark.read.format("delta").load(self.path)
@@ -240,9 +240,9 @@ class TableRef:
         --------
         With a classic session ``spark`` and a ``table`` (the integration tests run this):
 
-        .. code-block:: python
-
-            table.delta_table(spark).detail().select("format").first()[0]  # 'delta'
+        ```python
+        table.delta_table(spark).detail().select("format").first()[0]  # 'delta'
+        ```
         """
         from delta.tables import DeltaTable
 

@@ -244,9 +244,9 @@ def read_as_of(
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        read_as_of(spark, table, version=3).count()  # 12
+    ```python
+    read_as_of(spark, table, version=3).count()  # 12
+    ```
     """
     from sparkforge.reporting._log_frame import argument_error, check_instant
 
@@ -306,9 +306,9 @@ def restore(spark: SparkSession, table: TableRef, version: int) -> RestoreResult
     --------
     With a session ``spark`` and a ``table`` (the integration tests run this):
 
-    .. code-block:: python
-
-        restore(spark, table, 3).restored_version  # 3
+    ```python
+    restore(spark, table, 3).restored_version  # 3
+    ```
     """
     given: object = version
     if isinstance(given, bool) or not isinstance(given, int) or given < 0:

@@ -196,15 +196,15 @@ def append(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from sparkforge.table_operations import TableRef, Transaction, append, find_commit
 
-        from sparkforge.table_operations import TableRef, Transaction, append, find_commit
-
-        orders = TableRef.named("shop", "orders")
-        load = Transaction("orders-load-2026-01-02")
-        append(orders_df, orders, transaction=load, marker="orders-load-2026-01-02")
-        append(orders_df, orders, transaction=load)  # a retry: Delta skips it
-        find_commit(spark, orders, "orders-load-2026-01-02").version
+    orders = TableRef.named("shop", "orders")
+    load = Transaction("orders-load-2026-01-02")
+    append(orders_df, orders, transaction=load, marker="orders-load-2026-01-02")
+    append(orders_df, orders, transaction=load)  # a retry: Delta skips it
+    find_commit(spark, orders, "orders-load-2026-01-02").version
+    ```
     """
     opts = _commit_options(options, transaction, marker)
     _create_if_absent(
@@ -265,14 +265,14 @@ def overwrite(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from sparkforge.table_operations import TableRef, latest_version, overwrite, read_as_of
 
-        from sparkforge.table_operations import TableRef, latest_version, overwrite, read_as_of
-
-        orders = TableRef.named("shop", "orders")
-        before = latest_version(spark, orders)
-        overwrite(fixed_orders_df, orders)
-        read_as_of(spark, orders, version=before).count()  # the rows before the overwrite
+    orders = TableRef.named("shop", "orders")
+    before = latest_version(spark, orders)
+    overwrite(fixed_orders_df, orders)
+    read_as_of(spark, orders, version=before).count()  # the rows before the overwrite
+    ```
     """
     opts = _commit_options(options, transaction, marker)
     if overwrite_schema:

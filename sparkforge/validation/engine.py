@@ -150,18 +150,18 @@ class ValidationResult:
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from pyspark.sql import functions as F
 
-        from pyspark.sql import functions as F
+    from sparkforge.validation import apply_rules, normalize_rules
 
-        from sparkforge.validation import apply_rules, normalize_rules
-
-        rules = normalize_rules({"amount": [F.col("amount") >= 0]}, step="orders")
-        result = apply_rules(orders_df, rules)
-        try:
-            result.valid_df.write.format("delta").mode("append").saveAsTable("shop.orders")
-        finally:
-            result.release()
+    rules = normalize_rules({"amount": [F.col("amount") >= 0]}, step="orders")
+    result = apply_rules(orders_df, rules)
+    try:
+        result.valid_df.write.format("delta").mode("append").saveAsTable("shop.orders")
+    finally:
+        result.release()
+    ```
     """
 
     counts: ValidationCounts
@@ -176,13 +176,13 @@ class ValidationResult:
         --------
         Leaving a ``with`` block releases the result too:
 
-        .. code-block:: python
+        ```python
+        from sparkforge.validation import apply_rules
 
-            from sparkforge.validation import apply_rules
-
-            with apply_rules(orders_df, rules) as result:
-                result.invalid_df.show()
-            result.release()  # already done by the with block; a second call is harmless
+        with apply_rules(orders_df, rules) as result:
+            result.invalid_df.show()
+        result.release()  # already done by the with block; a second call is harmless
+        ```
         """
         self._persisted.unpersist(blocking=False)
 
@@ -232,18 +232,18 @@ def apply_rules(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from pyspark.sql import functions as F
 
-        from pyspark.sql import functions as F
+    from sparkforge.validation import FAILED_RULES_COL, Rule, apply_rules, normalize_rules
 
-        from sparkforge.validation import FAILED_RULES_COL, Rule, apply_rules, normalize_rules
-
-        rules = normalize_rules(
-            {"amount": [Rule("non_negative", F.col("amount") >= 0)]}, step="orders"
-        )
-        with apply_rules(orders_df, rules) as result:
-            print(result.counts.valid_rows, result.counts.invalid_rows)
-            result.invalid_df.select("order_id", FAILED_RULES_COL).show()
+    rules = normalize_rules(
+        {"amount": [Rule("non_negative", F.col("amount") >= 0)]}, step="orders"
+    )
+    with apply_rules(orders_df, rules) as result:
+        print(result.counts.valid_rows, result.counts.invalid_rows)
+        result.invalid_df.select("order_id", FAILED_RULES_COL).show()
+    ```
     """
     flagged, fail_cols = _flag(df, rules)
     flagged = flagged.persist(storage_level)
@@ -301,17 +301,17 @@ def measure_rules(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from pyspark.sql import functions as F
 
-        from pyspark.sql import functions as F
+    from sparkforge.validation import measure_rules, normalize_rules
 
-        from sparkforge.validation import measure_rules, normalize_rules
-
-        rules = normalize_rules({"amount": [F.col("amount") >= 0]}, step="orders")
-        counts, extra = measure_rules(
-            orders_df, rules, extra_aggregates={"max_amount": F.max("amount")}
-        )
-        print(counts.validation_rate, counts.rule_results[0].failed_rows, extra["max_amount"])
+    rules = normalize_rules({"amount": [F.col("amount") >= 0]}, step="orders")
+    counts, extra = measure_rules(
+        orders_df, rules, extra_aggregates={"max_amount": F.max("amount")}
+    )
+    print(counts.validation_rate, counts.rule_results[0].failed_rows, extra["max_amount"])
+    ```
     """
     flagged, fail_cols = _flag(df, rules)
     return _count(flagged, rules, fail_cols, dict(extra_aggregates or {}))

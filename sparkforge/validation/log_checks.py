@@ -288,12 +288,12 @@ def check_log_quality(log_df: DataFrame) -> DataQualityResult:
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from sparkforge.validation import check_log_quality
 
-        from sparkforge.validation import check_log_quality
-
-        result = check_log_quality(spark.read.table("ops.run_log"))
-        print(result.total_rows, result.passed, result.failures)  # ... True {}
+    result = check_log_quality(spark.read.table("ops.run_log"))
+    print(result.total_rows, result.passed, result.failures)  # ... True {}
+    ```
     """
     checks = _log_checks()
     col = F.col

@@ -62,14 +62,14 @@ class Rule:
     --------
     A Column needs an active session (on classic PySpark), so this example is not a doctest:
 
-    .. code-block:: python
+    ```python
+    from pyspark.sql import functions as F
 
-        from pyspark.sql import functions as F
+    from sparkforge import Rule
 
-        from sparkforge import Rule
-
-        rule = Rule("non_negative", F.col("amount") >= 0)
-        rules = {"amount": [rule], "order_id": [F.col("order_id").isNotNull()]}
+    rule = Rule("non_negative", F.col("amount") >= 0)
+    rules = {"amount": [rule], "order_id": [F.col("order_id").isNotNull()]}
+    ```
     """
 
     name: str
@@ -91,16 +91,16 @@ class NamedRule:
     --------
     :func:`normalize_rules` makes them (a Column needs a session, so this is no doctest):
 
-    .. code-block:: python
+    ```python
+    from pyspark.sql import functions as F
 
-        from pyspark.sql import functions as F
+    from sparkforge.validation import Rule, normalize_rules
 
-        from sparkforge.validation import Rule, normalize_rules
-
-        (named,) = normalize_rules(
-            {"amount": [Rule("non_negative", F.col("amount") >= 0)]}, step="orders"
-        )
-        named.name, named.column  # ('non_negative', 'amount')
+    (named,) = normalize_rules(
+        {"amount": [Rule("non_negative", F.col("amount") >= 0)]}, step="orders"
+    )
+    named.name, named.column  # ('non_negative', 'amount')
+    ```
     """
 
     name: str
@@ -125,13 +125,13 @@ def default_rule_name(predicate: Column) -> str:
     --------
     A Column needs a session (on classic PySpark), so this example is not a doctest:
 
-    .. code-block:: python
+    ```python
+    from pyspark.sql import functions as F
 
-        from pyspark.sql import functions as F
+    from sparkforge.validation import default_rule_name
 
-        from sparkforge.validation import default_rule_name
-
-        default_rule_name(F.col("amount") >= 0)  # '>=(amount, 0)' on Spark 4
+    default_rule_name(F.col("amount") >= 0)  # '>=(amount, 0)' on Spark 4
+    ```
     """
     text = repr(predicate)
     match = _COLUMN_REPR.fullmatch(text)

@@ -1,11 +1,11 @@
 """The Delta run log: one strict, typed table of every pipeline run's steps.
 
-.. code-block:: python
+```python
+from sparkforge.writer import LogWriter, WriterConfig
 
-    from sparkforge.writer import LogWriter, WriterConfig
-
-    writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
-    writer.write_report(report)
+writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+writer.write_report(report)
+```
 
 The legacy names ``MinimalLogRow``, ``MIN_LOG_SCHEMA`` and ``flatten_report_min`` are still
 served from here (docs/legacy.md); using one emits a ``DeprecationWarning`` naming its

@@ -58,10 +58,10 @@ class LogQuestions(WriterState):
         --------
         With a ``writer`` whose log holds runs (the integration tests run this):
 
-        .. code-block:: python
-
-            for pipeline in writer.summary().pipelines:
-                print(pipeline.pipeline_name, pipeline.success_rate)
+        ```python
+        for pipeline in writer.summary().pipelines:
+            print(pipeline.pipeline_name, pipeline.success_rate)
+        ```
         """
         from sparkforge.reporting.summary import summarize
 
@@ -90,9 +90,9 @@ class LogQuestions(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            writer.rule_failures(pipeline_name="orders").groupBy("rule").sum("failed_rows")
+        ```python
+        writer.rule_failures(pipeline_name="orders").groupBy("rule").sum("failed_rows")
+        ```
         """
         from sparkforge.reporting.rule_failures import rule_failures
 
@@ -124,10 +124,10 @@ class LogQuestions(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            report = writer.trends("duration_secs", pipeline_name="orders")
-            [(s.step, s.regression_ratio) for s in report.series if s.regressed]
+        ```python
+        report = writer.trends("duration_secs", pipeline_name="orders")
+        [(s.step, s.regression_ratio) for s in report.series if s.regressed]
+        ```
         """
         from sparkforge.reporting.trends import trends
 
@@ -171,10 +171,10 @@ class LogQuestions(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            for anomaly in writer.detect_anomalies().anomalies:
-                print(anomaly.pipeline_name, anomaly.step, anomaly.metric, anomaly.direction)
+        ```python
+        for anomaly in writer.detect_anomalies().anomalies:
+            print(anomaly.pipeline_name, anomaly.step, anomaly.metric, anomaly.direction)
+        ```
         """
         from sparkforge.reporting.anomalies import detect_anomalies
 
@@ -214,9 +214,9 @@ class LogQuestions(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            writer.export("/exports/run_log", format="parquet", pipeline_name="orders")
+        ```python
+        writer.export("/exports/run_log", format="parquet", pipeline_name="orders")
+        ```
         """
         from sparkforge.reporting.export import export
 
@@ -260,10 +260,10 @@ class LogQuestions(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            report = writer.render_html("/tmp/run_report.html", since=last_month)
-            print(report.path, report.size_bytes, report.anomalies)
+        ```python
+        report = writer.render_html("/tmp/run_report.html", since=last_month)
+        print(report.path, report.size_bytes, report.anomalies)
+        ```
         """
         from sparkforge.reporting.html_report import render_html
 
@@ -294,9 +294,9 @@ class LogQuestions(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            writer.emit_openlineage(since=datetime(2026, 1, 1, tzinfo=timezone.utc)).events
+        ```python
+        writer.emit_openlineage(since=datetime(2026, 1, 1, tzinfo=timezone.utc)).events
+        ```
         """
         from sparkforge.reporting.openlineage import emit_openlineage
 

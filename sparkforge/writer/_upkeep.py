@@ -91,10 +91,10 @@ class LogUpkeep(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            [(c.version, c.operation, c.runs) for c in writer.history(limit=3)]
-            # [(12, 'WRITE', 1), (11, 'OPTIMIZE', None), (10, 'WRITE', 1)]
+        ```python
+        [(c.version, c.operation, c.runs) for c in writer.history(limit=3)]
+        # [(12, 'WRITE', 1), (11, 'OPTIMIZE', None), (10, 'WRITE', 1)]
+        ```
         """
         problems = ProblemCollector()
         given: object = limit
@@ -137,10 +137,10 @@ class LogUpkeep(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            result = writer.optimize()
-            result.files_before, result.files_after  # (50, 1)
+        ```python
+        result = writer.optimize()
+        result.files_before, result.files_after  # (50, 1)
+        ```
         """
         self._read("optimize")
         return self._answer(
@@ -163,9 +163,9 @@ class LogUpkeep(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            writer.vacuum(dry_run=True).files_deleted  # what a vacuum would delete
+        ```python
+        writer.vacuum(dry_run=True).files_deleted  # what a vacuum would delete
+        ```
         """
         self._read("vacuum")
         return self._answer(
@@ -206,9 +206,9 @@ class LogUpkeep(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            writer.prune(older_than=timedelta(days=395)).runs  # 1204
+        ```python
+        writer.prune(older_than=timedelta(days=395)).runs  # 1204
+        ```
         """
         problems = ProblemCollector()
         age: object = older_than
@@ -233,9 +233,9 @@ class LogUpkeep(WriterState):
 
         Examples
         --------
-        .. code-block:: python
-
-            writer.restore(12).restored_version  # 12
+        ```python
+        writer.restore(12).restored_version  # 12
+        ```
         """
         if not _integer_in(version, 0, None):
             problems = ProblemCollector()

@@ -67,13 +67,13 @@ class LogWriter(LogQuestions, LogUpkeep):
     --------
     With a session ``spark`` and a run's ``report`` (the integration tests run this):
 
-    .. code-block:: python
+    ```python
+    from sparkforge.writer import LogWriter, WriterConfig
 
-        from sparkforge.writer import LogWriter, WriterConfig
-
-        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
-        result = writer.write_report(report)
-        result.rows_written, result.table_version, result.skipped  # (5, 3, False)
+    writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+    result = writer.write_report(report)
+    result.rows_written, result.table_version, result.skipped  # (5, 3, False)
+    ```
     """
 
     @overload
@@ -124,13 +124,13 @@ class LogWriter(LogQuestions, LogUpkeep):
         --------
         Writing creates the table when needed; create it ahead, say in a deployment step:
 
-        .. code-block:: python
+        ```python
+        from sparkforge.writer import LogWriter, WriterConfig
 
-            from sparkforge.writer import LogWriter, WriterConfig
-
-            writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
-            writer.create_table()  # True: the table was created
-            writer.create_table()  # False: it was there already
+        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+        writer.create_table()  # True: the table was created
+        writer.create_table()  # False: it was there already
+        ```
         """
         with self._lock:
             return self._log_table.ensure()
@@ -168,14 +168,14 @@ class LogWriter(LogQuestions, LogUpkeep):
         --------
         With a pipeline's ``report`` (``pipeline.run_initial_load(...)`` returns one):
 
-        .. code-block:: python
+        ```python
+        from sparkforge.writer import LogWriter, WriterConfig
 
-            from sparkforge.writer import LogWriter, WriterConfig
-
-            writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
-            result = writer.write_report(report)
-            print(result.run_id, result.rows_written, result.table_version)
-            writer.write_report(report).skipped  # True: a retry adds nothing
+        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+        result = writer.write_report(report)
+        print(result.run_id, result.rows_written, result.table_version)
+        writer.write_report(report).skipped  # True: a retry adds nothing
+        ```
         """
         return self._write([(report, execution_context)], prefix=False)
 
@@ -212,14 +212,14 @@ class LogWriter(LogQuestions, LogUpkeep):
         --------
         A backfill of reports kept elsewhere, in commits of at most 10,000 rows:
 
-        .. code-block:: python
+        ```python
+        from sparkforge.writer import LogWriter, WriterConfig
 
-            from sparkforge.writer import LogWriter, WriterConfig
-
-            config = WriterConfig(table_schema="ops", table_name="run_log", batch_size=10_000)
-            writer = LogWriter(spark, config)
-            result = writer.write_reports([report_1, (report_2, context_2)])
-            print(result.written_run_ids, result.skipped_run_ids, result.commits)
+        config = WriterConfig(table_schema="ops", table_name="run_log", batch_size=10_000)
+        writer = LogWriter(spark, config)
+        result = writer.write_reports([report_1, (report_2, context_2)])
+        print(result.written_run_ids, result.skipped_run_ids, result.commits)
+        ```
         """
         try:
             items = [item if isinstance(item, tuple) else (item, None) for item in reports]
@@ -359,10 +359,10 @@ class LogWriter(LogQuestions, LogUpkeep):
 
         Examples
         --------
-        .. code-block:: python
-
-            writer.read_logs(pipeline_name="orders", since=week_ago).count()
-            writer.read_logs(as_of_version=3).select("run_id").distinct().count()
+        ```python
+        writer.read_logs(pipeline_name="orders", since=week_ago).count()
+        writer.read_logs(as_of_version=3).select("run_id").distinct().count()
+        ```
         """
         condition, point = log_filter(
             pipeline_name=pipeline_name,
@@ -390,15 +390,15 @@ class LogWriter(LogQuestions, LogUpkeep):
 
         Examples
         --------
-        .. code-block:: python
+        ```python
+        from sparkforge.writer import LogWriter, WriterConfig
 
-            from sparkforge.writer import LogWriter, WriterConfig
-
-            writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
-            writer.write_report(report)
-            metrics = writer.get_performance_metrics()
-            print(metrics.writes, metrics.runs_written, metrics.rows_written)
-            print(metrics.mean_duration_secs, metrics.peak_python_rss_growth_bytes)
+        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+        writer.write_report(report)
+        metrics = writer.get_performance_metrics()
+        print(metrics.writes, metrics.runs_written, metrics.rows_written)
+        print(metrics.mean_duration_secs, metrics.peak_python_rss_growth_bytes)
+        ```
         """
         enabled = self.config.enable_performance_monitoring
         with self._lock:

@@ -263,16 +263,16 @@ def migrate_legacy_table(
 
     Examples
     --------
-    .. code-block:: python
+    ```python
+    from sparkforge.table_operations import TableRef
+    from sparkforge.writer import migrate_legacy_table
 
-        from sparkforge.table_operations import TableRef
-        from sparkforge.writer import migrate_legacy_table
-
-        result = migrate_legacy_table(
-            spark, TableRef.parse("ops.pipeline_logs"), pipeline_name="orders"
-        )
-        print(result.migrated, result.rows_migrated, result.version_after)
-        migrate_legacy_table(spark, TableRef.parse("ops.pipeline_logs")).migrated  # False
+    result = migrate_legacy_table(
+        spark, TableRef.parse("ops.pipeline_logs"), pipeline_name="orders"
+    )
+    print(result.migrated, result.rows_migrated, result.version_after)
+    migrate_legacy_table(spark, TableRef.parse("ops.pipeline_logs")).migrated  # False
+    ```
     """
     _check_arguments(table, pipeline_name, partition_columns, logged_at, max_commit_attempts)
     if not isinstance(table_properties, Mapping):

@@ -1,9 +1,13 @@
 """Every public class, function and method of sparkforge shows an example in its docstring.
 
 Pure objects carry doctests, which ``pytest --doctest-modules`` runs. Objects that need a
-SparkSession carry a ``.. code-block:: python`` example instead: no JVM here, so each block is
-compiled, and its use of sparkforge (imports, names, methods and attributes of the objects
-it builds) is checked against the real objects.
+SparkSession carry a Markdown fenced Python block (```` ```python ````) instead: no JVM here,
+so each block is compiled, and its use of sparkforge (imports, names, methods and attributes
+of the objects it builds) is checked against the real objects.
+
+The docs site renders docstrings with mkdocstrings, which reads a numpy section's text as
+Markdown: a reST ``.. code-block::`` directive would show up as literal text there, so none
+may be left in the package.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 import textwrap
 import types
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +39,11 @@ MODULES = (
 _EXAMPLES_SECTION = re.compile(
     r"^Examples\n-{3,}\n(?P<body>.*?)(?=^\S[^\n]*\n-{3,}\n|\Z)", re.MULTILINE | re.DOTALL
 )
-_CODE_BLOCK = ".. code-block:: python"
+#: A Markdown fence opening a Python block, and the fence that closes it (same indent).
+_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)```(?:python|py)[ \t]*$")
+_FENCE_CLOSE = re.compile(r"^[ \t]*```[ \t]*$")
+#: A reST directive, which the docs site would show as text.
+_REST_DIRECTIVE = re.compile(r"^[ \t]*\.\. code-block::.*$", re.MULTILINE)
 
 
 def documented_objects() -> dict[str, object]:
@@ -61,24 +70,33 @@ def documented_objects() -> dict[str, object]:
 
 
 def has_example(doc: str) -> bool:
-    """Whether ``doc`` holds a doctest, or an Examples section with a Python code block."""
+    """Whether ``doc`` holds a doctest, or an Examples section with a fenced Python block."""
     section = _EXAMPLES_SECTION.search(doc)
-    return ">>>" in doc or (section is not None and _CODE_BLOCK in section.group("body"))
+    return ">>>" in doc or (section is not None and bool(code_blocks(section.group("body"))))
 
 
 def code_blocks(doc: str) -> list[str]:
-    """Return the ``.. code-block:: python`` blocks of a (cleaned) docstring, dedented."""
+    """Return the fenced Python blocks of a (cleaned) docstring, dedented.
+
+    A block opens with ```` ```python ```` and closes with ```` ``` ```` at the same indent;
+    a fence left open is an error, as Markdown would swallow the rest of the docstring.
+    """
     lines = doc.splitlines()
     blocks = []
-    for i, line in enumerate(lines):
-        if line.strip() != _CODE_BLOCK:
+    i = 0
+    while i < len(lines):
+        opening = _FENCE_OPEN.match(lines[i])
+        i += 1
+        if opening is None:
             continue
-        indent = len(line) - len(line.lstrip())
+        indent = opening.group("indent")
         body = []
-        for follow in lines[i + 1 :]:
-            if follow.strip() and len(follow) - len(follow.lstrip()) <= indent:
-                break
-            body.append(follow)
+        while i < len(lines) and not (_FENCE_CLOSE.match(lines[i]) and lines[i].startswith(indent)):
+            body.append(lines[i])
+            i += 1
+        if i == len(lines):
+            raise ValueError(f"a ```python fence is never closed: {body[:1]}")
+        i += 1
         blocks.append(textwrap.dedent("\n".join(body)).strip("\n"))
     return blocks
 
@@ -437,8 +455,34 @@ def test_docstring_api_check_accepts_a_correct_example() -> None:
 
 
 def test_docstring_examples_section_is_found() -> None:
-    doc = "Do it.\n\nExamples\n--------\n.. code-block:: python\n\n    f(spark)\n"
+    doc = "Do it.\n\nExamples\n--------\nWith a session:\n\n```python\nf(spark)\n\ng(spark)\n```\n"
     assert has_example(doc)
-    assert code_blocks(doc) == ["f(spark)"]
+    assert code_blocks(doc) == ["f(spark)\n\ng(spark)"]
+    nested = "Examples\n--------\n- a list item:\n\n    ```python\n    f(spark)\n    ```\n"
+    assert code_blocks(nested) == ["f(spark)"]
     assert not has_example("Do it.\n\nExamples\n--------\nA literal block::\n\n    f(spark)\n")
+    assert not has_example("Do it.\n\nExamples\n--------\n```sql\nSELECT 1\n```\n")
     assert not has_example("Do it.\n\nParameters\n----------\nx\n    Examples of x.\n")
+    old_form = "Do it.\n\nExamples\n--------\n.. code-block:: python\n\n    f(spark)\n"
+    assert not has_example(old_form)
+    assert rest_directives(old_form) == [".. code-block:: python"]
+    with pytest.raises(ValueError, match="never closed"):
+        code_blocks("Examples\n--------\n```python\nf(spark)\n")
+
+
+def rest_directives(text: str) -> list[str]:
+    """Return the ``.. code-block::`` lines of ``text``, stripped."""
+    return [m.group(0).strip() for m in _REST_DIRECTIVE.finditer(text)]
+
+
+def test_docstrings_hold_no_rest_code_blocks() -> None:
+    # mkdocstrings renders docstring text as Markdown, where a reST directive is literal text.
+    package = Path(importlib.import_module("sparkforge").__file__ or "").parent
+    sources = sorted(package.rglob("*.py"))
+    assert len(sources) > 50
+    left = {
+        str(path.relative_to(package.parent)): found
+        for path in sources
+        if (found := rest_directives(path.read_text(encoding="utf-8")))
+    }
+    assert not left, f"use a ```python fence instead of .. code-block:: in {left}"
