@@ -56,7 +56,19 @@ class Result:
     __slots__ = ()
 
     def to_dict(self) -> dict[str, object]:
-        """Return the result as JSON-safe data (``json.dumps`` accepts it as is)."""
+        """Return the result as JSON-safe data (``json.dumps`` accepts it as is).
+
+        Examples
+        --------
+        >>> import json
+        >>> from datetime import datetime, timezone
+        >>> from sparkforge.reporting import RunListing
+        >>> run = RunListing(run_id="r1", pipeline_name="orders", run_status="success",
+        ...     run_mode="initial", run_started_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+        ...     run_ended_at=None, steps=3, failed_steps=0, rows_written=120, error_message=None)
+        >>> json.dumps(run.to_dict())[:64]
+        '{"run_id": "r1", "pipeline_name": "orders", "run_status": "succe'
+        """
         return {
             f.name: json_safe(getattr(self, f.name))
             for f in fields(cast("DataclassInstance", self))

@@ -58,6 +58,16 @@ class Model:
 
         Instants become ISO 8601 strings with their UTC offset, enums their values, tuples
         lists and nested models dicts.
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> from sparkforge.models import Phase, StepResult, StepStatus
+        >>> t = datetime(2026, 1, 2, tzinfo=timezone.utc)
+        >>> data = StepResult(step_name="orders", phase=Phase.BRONZE, status=StepStatus.SUCCESS,
+        ...     started_at=t, ended_at=t, duration_secs=0.0).to_dict()
+        >>> data["phase"], data["started_at"]
+        ('bronze', '2026-01-02T00:00:00+00:00')
         """
         return {
             f.name: _to_json(getattr(self, f.name)) for f in fields(cast("DataclassInstance", self))
@@ -81,6 +91,18 @@ class Model:
         ------
         ValidationError
             ``MODEL_INVALID``, listing the path of every bad field (``steps[2].phase`` ...).
+
+        Examples
+        --------
+        >>> from sparkforge.models import ErrorInfo
+        >>> info = ErrorInfo(type="ValueError", message="amount is negative")
+        >>> ErrorInfo.from_dict(info.to_dict()) == info
+        True
+        >>> ErrorInfo.from_dict({"type": "ValueError"})
+        Traceback (most recent call last):
+        ...
+        sparkforge.errors.ValidationError: [MODEL_INVALID] Invalid ErrorInfo: 1 problem(s): \
+message: is required
         """
         reader = Reader(cls.__name__)
         result = cls._read(reader, data, "")

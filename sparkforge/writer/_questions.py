@@ -324,6 +324,23 @@ class LogQuestions(WriterState):
         ------
         WriterTableError
             If the table does not exist or cannot be read.
+
+        See Also
+        --------
+        sparkforge.validation.check_log_quality : the same checks, on any log DataFrame.
+
+        Examples
+        --------
+        ```python
+        from sparkforge.writer import LogWriter, WriterConfig
+
+        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="run_log"))
+        quality = writer.validate_data_quality()
+        print(quality.total_rows, quality.passed)  # 120 True
+        for check in quality.checks:
+            print(check.name, check.failed_rows)  # required_nulls 0, negative_counts 0, ...
+        quality.failures  # {} when every check passed; else failed rows by check name
+        ```
         """
         log_df = self._read("quality check")
         return self._answer("quality check", lambda: check_log_quality(log_df))

@@ -263,6 +263,32 @@ class LogUpkeep(WriterState):
         ----------
         pipeline_name
             The pipeline name given to the legacy rows (the legacy log had none).
+
+        Returns
+        -------
+        MigrationResult
+            Whether a commit was made, the versions read and written, Delta's count of the
+            rows written, the properties set and the attempts it took.
+
+        Raises
+        ------
+        WriterTableError
+            As :func:`sparkforge.writer.migrate_legacy_table` raises it: ``TABLE_NOT_FOUND``,
+            ``TABLE_SCHEMA_MISMATCH``, ``TABLE_CONFLICT``, ``TABLE_CONCURRENT_CHANGE`` or
+            ``TABLE_OPERATION_FAILED``.
+
+        Examples
+        --------
+        On the table a legacy writer filled (see docs/migration.md):
+
+        ```python
+        from sparkforge.writer import LogWriter, WriterConfig
+
+        writer = LogWriter(spark, WriterConfig(table_schema="ops", table_name="pipeline_logs"))
+        result = writer.migrate_legacy_table(pipeline_name="orders")
+        print(result.migrated, result.version_before, result.version_after, result.rows_migrated)
+        writer.migrate_legacy_table(pipeline_name="orders").migrated  # False: already v1
+        ```
         """
         from sparkforge.writer.migration import migrate_legacy_table
 

@@ -46,6 +46,28 @@ _FENCE_CLOSE = re.compile(r"^[ \t]*```[ \t]*$")
 _REST_DIRECTIVE = re.compile(r"^[ \t]*\.\. code-block::.*$", re.MULTILINE)
 
 
+def public_methods(cls: type) -> dict[str, object]:
+    """Return the public methods an instance of ``cls`` has, by where each is defined.
+
+    The whole MRO within sparkforge counts (``LogWriter`` answers questions through its
+    mixins), and the first class in it that defines a name is the one whose method is used.
+    Methods of builtins, ``enum``, ``typing`` and other libraries are theirs to document.
+    """
+    found: dict[str, object] = {}
+    resolved: set[str] = set()
+    for klass in cls.__mro__:
+        if not _is_sparkforge(klass):
+            continue
+        for attr, value in vars(klass).items():
+            if attr.startswith("_") or attr in resolved:
+                continue
+            resolved.add(attr)
+            func = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
+            if inspect.isfunction(func):
+                found[f"{klass.__module__}.{klass.__qualname__}.{attr}"] = func
+    return found
+
+
 def documented_objects() -> dict[str, object]:
     """Return the classes and functions in scope, and the public methods of those classes."""
     found: dict[str, object] = {}
@@ -57,15 +79,9 @@ def documented_objects() -> dict[str, object]:
             if not (inspect.isclass(obj) or inspect.isfunction(obj)) or id(obj) in seen:
                 continue
             seen.add(id(obj))
-            qualname = f"{obj.__module__}.{obj.__qualname__}"
-            found[qualname] = obj
+            found[f"{obj.__module__}.{obj.__qualname__}"] = obj
             if inspect.isclass(obj):
-                for attr, value in vars(obj).items():
-                    func = (
-                        value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
-                    )
-                    if not attr.startswith("_") and inspect.isfunction(func):
-                        found[f"{qualname}.{attr}"] = func
+                found.update(public_methods(obj))
     return found
 
 
@@ -388,6 +404,11 @@ def test_docstring_examples_scope_holds_classes_functions_and_methods() -> None:
         "sparkforge.errors.SparkForgeError",
         "sparkforge.validation.engine.apply_rules",
         "sparkforge.models.results.ErrorInfo.from_exception",
+        # Reached through the MRO: LogWriter's mixins and the models' base class.
+        "sparkforge.writer._questions.LogQuestions.validate_data_quality",
+        "sparkforge.writer._upkeep.LogUpkeep.migrate_legacy_table",
+        "sparkforge.models._base.Model.from_dict",
+        "sparkforge._result.Result.to_dict",
     ):
         assert qualname in OBJECTS
     assert len(OBJECTS) > 150
@@ -486,3 +507,39 @@ def test_docstrings_hold_no_rest_code_blocks() -> None:
         if (found := rest_directives(path.read_text(encoding="utf-8")))
     }
     assert not left, f"use a ```python fence instead of .. code-block:: in {left}"
+
+
+class _Base:
+    __module__ = "sparkforge.example"
+
+    def shared(self) -> None: ...
+
+    def replaced(self) -> None: ...
+
+    def _private(self) -> None: ...
+
+
+class _Derived(_Base, ValueError):
+    __module__ = "sparkforge.example"
+
+    def replaced(self) -> None: ...
+
+    @classmethod
+    def built(cls) -> None: ...
+
+
+def test_public_methods_follow_the_mro_within_sparkforge() -> None:
+    found = public_methods(_Derived)
+    assert sorted(found) == [
+        "sparkforge.example._Base.shared",
+        "sparkforge.example._Derived.built",
+        "sparkforge.example._Derived.replaced",
+    ]
+    # ValueError's and object's methods are not sparkforge's to document.
+    assert not any(key.endswith((".with_traceback", ".add_note")) for key in found)
+    from sparkforge.writer import LogWriter
+
+    writer_methods = public_methods(LogWriter)
+    assert "sparkforge.writer.core.LogWriter.write_report" in writer_methods
+    assert "sparkforge.writer._questions.LogQuestions.summary" in writer_methods
+    assert "sparkforge.writer._upkeep.LogUpkeep.optimize" in writer_methods
