@@ -6,13 +6,14 @@
 #   scripts/test_spark_pair.sh 4.1.1 4.2.0 2.13 newest -- tests/unit tests/integration/test_writer_write.py
 #
 # What it does, each step skipped when its stamp says it is already done (re-runs reuse both):
-#   1. .cache/venv-NAME: `python3 -m venv`, then the pair pinned exactly, the requirements of
-#      sparkforge and of its `dev` extra read from pyproject.toml (but its own pyspark/delta-spark
-#      and the docs, lint and audit tools), and sparkforge itself editable with --no-deps, so
-#      pyproject's pins of the pair do not block it.
+#   1. .cache/venv-NAME: `python3 -m venv`, then the requirements of sparkforge and of its `dev`
+#      extra read from pyproject.toml, the pair pinned exactly in place of their ranges (with the
+#      extras asked for, pyspark[connect]) and without the docs, lint and audit tools, and
+#      sparkforge itself editable with --no-deps, so pyproject's ranges of the pair do not block it.
 #   2. .cache/jars-NAME: Delta's JARs for that pair from Maven (delta-spark_SCALA, delta-storage and
-#      their runtime dependencies but Scala itself, as Spark's own resolver would add them); the
-#      test session loads them from $SPARKFORGE_DELTA_JARS (examples/local_spark.py).
+#      their runtime dependencies but Scala itself, as Spark's own resolver would add them), by
+#      scripts/fetch_delta_jars.sh; the test session loads them from $SPARKFORGE_DELTA_JARS
+#      (examples/local_spark.py).
 #   3. pytest with that venv, Java 17 and the JARs: by default the unit tests, the doctests and
 #      the integration and reliability suites without the long variants.
 #
@@ -50,24 +51,35 @@ mkdir -p .cache
 say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 # ------------------------------------------------------------------ 1. the venv
-# The requirements besides the two pins: sparkforge's own and its dev extra, from pyproject.toml.
-requirements=$("${PYTHON:-python3}" - <<'EOF'
+# The requirements: sparkforge's own and its dev extra, from pyproject.toml, the pair pinned.
+requirements=$(PAIR_PYSPARK=$pyspark_version PAIR_DELTA=$delta_version "${PYTHON:-python3}" - <<'EOF'
+import os
 import re
 import tomllib
 
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
 wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
-# The pair is pinned by this script; the docs, lint and audit tools run no test.
-skipped = {"pyspark", "delta-spark", "mkdocs", "mkdocs-material", "mkdocstrings", "mypy", "ruff",
-           "bandit", "pip-audit", "pytest-cov"}
+# The pair is pinned exactly, with the extras sparkforge asks of it (pyspark[connect]).
+pins = {"pyspark": os.environ["PAIR_PYSPARK"], "delta-spark": os.environ["PAIR_DELTA"]}
+extras: dict[str, set[str]] = {name: set() for name in pins}
+# The docs, lint and audit tools run no test.
+skipped = {"mkdocs", "mkdocs-material", "mkdocstrings", "mypy", "ruff", "bandit", "pip-audit",
+           "pytest-cov"}
 for req in wanted:
-    name = re.split(r"[\s\[<>=!~;]", req, maxsplit=1)[0].lower()
-    if name not in skipped:
+    found = re.match(r"\s*([A-Za-z0-9_.-]+)\s*(?:\[([^\]]*)\])?", req)
+    assert found, req
+    name = found.group(1).lower()
+    if name in pins:
+        extras[name].update(e.strip() for e in (found.group(2) or "").split(",") if e.strip())
+    elif name not in skipped:
         print(req)
+for name, version in pins.items():
+    extra = f"[{','.join(sorted(extras[name]))}]" if extras[name] else ""
+    print(f"{name}{extra}=={version}")
 EOF
 )
 # The stamp names the checkout too: the editable install points at it.
-stamp_value="$root pyspark==$pyspark_version delta-spark==$delta_version $(echo "$requirements" | tr '\n' ' ')"
+stamp_value="$root $(echo "$requirements" | tr '\n' ' ')"
 stamp=$venv/.installed
 if [[ -f $stamp && $(cat "$stamp") == "$stamp_value" ]]; then
   say "reusing $venv"
@@ -76,7 +88,7 @@ else
   [[ -x $py ]] || "${PYTHON:-python3}" -m venv "$venv"
   "$py" -m pip install --quiet --upgrade pip
   mapfile -t reqs <<<"$requirements"
-  "$py" -m pip install --quiet "pyspark==$pyspark_version" "delta-spark==$delta_version" "${reqs[@]}"
+  "$py" -m pip install --quiet "${reqs[@]}"
   "$py" -m pip install --quiet --no-deps -e .
   "$py" -m pip check || say "pip check reports conflicts (above): the pair is used as pinned"
   echo "$stamp_value" >"$stamp"
@@ -95,23 +107,8 @@ if [[ -f $jar_stamp && $(cat "$jar_stamp") == "$jar_value" ]]; then
 else
   command -v mvn >/dev/null 2>&1 || { echo "mvn not found: cannot fetch $jar_value" >&2; exit 2; }
   say "fetching $jar_value and its runtime dependencies into $jars"
-  mkdir -p "$jars"
-  rm -f "$jars"/*.jar "$jar_stamp"
-  pom_dir=$(mktemp -d)
-  trap 'rm -rf "$pom_dir"' EXIT
-  cat >"$pom_dir/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>sparkforge</groupId><artifactId>delta-jars</artifactId><version>0</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>io.delta</groupId><artifactId>$artifact</artifactId><version>$delta_version</version></dependency>
-  </dependencies>
-</project>
-EOF
-  # Scala's library comes with Spark; a second copy on the classpath is never wanted.
-  mvn -q -B -Dstyle.color=never -f "$pom_dir/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DexcludeGroupIds=org.scala-lang -DoutputDirectory="$root/$jars" >/dev/null
+  rm -f "$jar_stamp"
+  DELTA_ARTIFACT=$artifact bash scripts/fetch_delta_jars.sh "$jars" "$delta_version" "$scala_version" >/dev/null
   ls "$jars"/delta-spark_*.jar "$jars"/delta-storage-*.jar >/dev/null
   echo "$jar_value" >"$jar_stamp"
 fi
