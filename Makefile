@@ -35,11 +35,12 @@ setup: $(STAMP) $(JARS) ## Create .venv, install sparkforge editable with the de
 
 install: setup ## Alias of setup
 
-$(JARS): pyproject.toml scripts/fetch_delta_jars.sh | $(STAMP)
+# The JARs follow the installed delta-spark wheel: a new pin in constraints/default.txt refetches them.
+$(JARS): $(STAMP) scripts/fetch_delta_jars.sh
 	bash scripts/fetch_delta_jars.sh .cache/jars
 	@touch $@
 
-jars: $(JARS) ## Fetch Delta Lake's JARs from Maven Central into .cache/jars
+jars: $(JARS) ## Fetch Delta Lake's JARs and their runtime dependencies from Maven Central into .cache/jars
 
 browser: ## Install the OS's Chromium for the HTML report's browser test (Debian's package; root)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
