@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -89,12 +91,40 @@ def test_location_not_empty_error_ignores_other_cases(table: TableRef, text: str
 # ------------------------------------------------------------------ Spark Connect's exceptions
 
 
+def _connect_exceptions_carry_conditions() -> bool:
+    """Whether PySpark's Connect exceptions take the server's error condition apart.
+
+    PySpark 4's do (``errorClass``, ``server_stacktrace``); PySpark 3.5's client builds them from
+    the server's message alone (``convert_exception``): no condition, the stack appended to the
+    message after ``JVM stacktrace:``. Their base, ``PySparkException``, says which without
+    importing the Connect module (which needs gRPC on PySpark 4): ``errorClass`` against 3.5's
+    ``error_class``.
+    """
+    from pyspark.errors import PySparkException
+
+    return "errorClass" in inspect.signature(PySparkException.__init__).parameters
+
+
+CONNECT_CONDITIONS = _connect_exceptions_carry_conditions()
+needs_connect_conditions = pytest.mark.skipif(
+    not CONNECT_CONDITIONS,
+    reason="PySpark 3.5's Connect exceptions carry no error condition, only the server's message",
+)
+
+
 def _connect_error(
     message: str, condition: str | None = None, *, stacktrace: str | None = None
 ) -> Exception:
-    """Build the exception a Spark Connect client raises for a server-side failure."""
+    """Build the exception a Spark Connect client raises for a server-side failure.
+
+    On PySpark 3.5 it is built as that client builds it: ``condition`` is not kept.
+    """
     from pyspark.errors.exceptions.connect import AnalysisException
 
+    if not CONNECT_CONDITIONS:
+        if stacktrace is not None:
+            message += f"\n\nJVM stacktrace:\n{stacktrace}"
+        return AnalysisException(message)
     return AnalysisException(
         message,
         errorClass=condition,
@@ -156,6 +186,7 @@ def test_a_connect_session_without_delta_is_delta_not_configured() -> None:
     ],
     ids=str.lower,
 )
+@needs_connect_conditions
 def test_is_conflict_recognises_connect_conflicts_by_condition(condition: str) -> None:
     from sparkforge.table_operations import is_conflict
 
@@ -174,6 +205,28 @@ def test_is_conflict_ignores_other_connect_errors(condition: str | None) -> None
     assert not is_conflict(_connect_error("it failed", condition))
 
 
+@pytest.mark.parametrize(
+    ("message", "conflict"),
+    [
+        ("[DELTA_CONCURRENT_APPEND] Files were added by a concurrent update.", True),
+        ("[DELTA_PROTOCOL_CHANGED] The protocol version changed.\n\nJVM stacktrace:\nx", True),
+        ("[DELTA_CONCURRENT] it failed", False),
+        ("[DELTA_MISSING_DELTA_TABLE] `/t` is not a Delta table.", False),
+    ],
+    ids=["append", "protocol-with-stack", "prefix-only", "delta-other"],
+)
+def test_is_conflict_reads_a_connect_exception_without_condition_by_its_message(
+    message: str, conflict: bool
+) -> None:
+    # PySpark 3.5's Connect client keeps no condition: the server's message names the conflict.
+    from pyspark.errors.exceptions.connect import AnalysisException
+
+    from sparkforge.table_operations import is_conflict
+
+    assert is_conflict(AnalysisException(message)) is conflict
+
+
+@needs_connect_conditions
 def test_retry_on_conflict_retries_connect_conflicts_then_wraps_other_errors() -> None:
     from sparkforge.table_operations import retry_on_conflict
 
