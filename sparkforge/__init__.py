@@ -1,7 +1,8 @@
 """sparkforge: PySpark + Delta Lake pipelines in the Medallion layout, with a typed run log.
 
-Build a pipeline with :class:`PipelineBuilder`; every run returns a :class:`PipelineReport`;
-:class:`LogWriter` keeps those reports, run after run, in one Delta log table.
+Build a pipeline with [`PipelineBuilder`][sparkforge.PipelineBuilder]; every run returns a
+[`PipelineReport`][sparkforge.PipelineReport]; [`LogWriter`][sparkforge.writer.LogWriter] keeps
+those reports, run after run, in one Delta log table.
 
 >>> import sparkforge
 >>> sparkforge.RunStatus.SUCCESS == "success"

@@ -108,7 +108,7 @@ def render_message(code: str, params: Mapping[str, str]) -> str:
     Parameters
     ----------
     code
-        A key of :data:`ERROR_TEMPLATES`.
+        A key of [`ERROR_TEMPLATES`][sparkforge.errors.ERROR_TEMPLATES].
     params
         A value for each placeholder of the code's template, and nothing else.
 

@@ -20,7 +20,7 @@ _MISSING = object()
 class Reader:
     """Read typed fields out of untrusted dicts, collecting every problem with its path.
 
-    The problems go to one :class:`~sparkforge.errors.ProblemCollector`, ``problems``; a
+    The problems go to one [`ProblemCollector`][sparkforge.errors.ProblemCollector], ``problems``; a
     reader compares ``len(reader.problems)`` before and after reading a nested model to tell
     whether that model was read cleanly.
     """

@@ -1,11 +1,12 @@
 """Problems found in an input, collected so that a check reports all of them at once.
 
 Every input check of sparkforge (models, reports, writer options, legacy dicts, read filters)
-records what is wrong where in a :class:`ProblemCollector`, then raises one error carrying
-every :class:`Problem`. Users reach these names from :mod:`sparkforge.errors`.
+records what is wrong where in a [`ProblemCollector`][sparkforge.errors.ProblemCollector], then
+raises one error carrying every [`Problem`][sparkforge.errors.Problem]. Users reach these names from
+`sparkforge.errors`.
 
 This module imports nothing from pyspark, and from sparkforge only the error it raises (when
-it raises it: :mod:`sparkforge.errors` re-exports this module's names).
+it raises it: `sparkforge.errors` re-exports this module's names).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class ProblemCollector:
         return tuple(self._problems)
 
     def render(self, *, limit: int = 20) -> str:
-        """Render the problems with :func:`render_problems`.
+        """Render the problems with [`render_problems`][sparkforge.errors.render_problems].
 
         Examples
         --------
@@ -120,7 +121,8 @@ class ProblemCollector:
         Parameters
         ----------
         error_type
-            The :class:`ConfigurationError` subclass to raise (default: itself).
+            The [`ConfigurationError`][sparkforge.errors.ConfigurationError] subclass to raise
+            (default: itself).
         code
             Its code, a template taking ``{option}`` and ``{reason}``.
 

@@ -1,9 +1,9 @@
-"""What a :class:`sparkforge.errors.PipelineError` sees of the run report it carries.
+"""What a [`sparkforge.errors.PipelineError`][] sees of the run report it carries.
 
-:class:`sparkforge.models.PipelineReport` (with its :class:`~sparkforge.models.StepResult` and
-:class:`~sparkforge.models.ErrorInfo`) is the one implementation. The models import the
+[`sparkforge.models.PipelineReport`][] (with its [`StepResult`][sparkforge.StepResult] and
+[`ErrorInfo`][sparkforge.ErrorInfo]) is the one implementation. The models import the
 errors, so the errors type their report through these protocols instead of importing the
-models. Users reach these names from :mod:`sparkforge.errors`.
+models. Users reach these names from `sparkforge.errors`.
 
 This module imports nothing from pyspark or the rest of sparkforge.
 """
@@ -16,7 +16,9 @@ __all__ = ["ErrorText", "RunReport", "StepOutcome"]
 
 
 class ErrorText(Protocol):
-    """What :class:`RunReport` says about a failure (a :class:`sparkforge.models.ErrorInfo`).
+    """What [`RunReport`][sparkforge.errors.RunReport] says about a failure.
+
+    The failure is a [`sparkforge.models.ErrorInfo`][].
 
     Examples
     --------
@@ -38,7 +40,9 @@ class ErrorText(Protocol):
 
 
 class StepOutcome(Protocol):
-    """What :class:`RunReport` says about one step (a :class:`sparkforge.models.StepResult`).
+    """What [`RunReport`][sparkforge.errors.RunReport] says about one step.
+
+    The step is a [`sparkforge.models.StepResult`][].
 
     Examples
     --------
@@ -81,10 +85,10 @@ class StepOutcome(Protocol):
 
 
 class RunReport(Protocol):
-    """The run report a :class:`~sparkforge.errors.PipelineError` carries, as the errors see it.
+    """The run report a [`sparkforge.errors.PipelineError`][] carries, as the errors see it.
 
-    :class:`sparkforge.models.PipelineReport` is the one implementation; the protocol lets
-    :mod:`sparkforge.errors` type :attr:`PipelineError.report` without importing the models
+    [`sparkforge.models.PipelineReport`][] is the one implementation; the protocol lets
+    `sparkforge.errors` type `PipelineError.report` without importing the models
     (which import the errors).
 
     Examples

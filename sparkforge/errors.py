@@ -1,33 +1,36 @@
 """The one exception tree of sparkforge.
 
 Every error carries a stable ``code`` and its ``params``; the message is rendered from the
-single template table :data:`ERROR_TEMPLATES` as ``"[CODE] message"``. Codes never change once
-released, so callers and alerting can match on them.
+single template table [`ERROR_TEMPLATES`][sparkforge.errors.ERROR_TEMPLATES] as
+``"[CODE] message"``. Codes never change once released, so callers and alerting can match
+on them.
 
-::
+```text
+SparkForgeError (Exception)
+├── ConfigurationError (ValueError)
+│   └── sparkforge.writer.WriterConfigurationError
+├── ValidationError (ValueError)        .problems: every (path, reason) found
+│   └── sparkforge.writer.WriterValidationError
+├── PipelineError (RuntimeError)    .report: the failed run's report, if any
+│   └── StepError
+├── TableOperationError (RuntimeError)
+│   └── sparkforge.writer.WriterTableError
+├── ExportError (RuntimeError)          export and OpenLineage emission
+├── ReportError (RuntimeError)          the HTML report
+├── NotificationError (RuntimeError)    alerts posted to a webhook
+├── SessionError (RuntimeError)         a session the CLI could not start
+└── sparkforge.writer.WriterError       root of the writer's errors
+```
 
-    SparkForgeError (Exception)
-    ├── ConfigurationError (ValueError)
-    │   └── sparkforge.writer.WriterConfigurationError
-    ├── ValidationError (ValueError)        .problems: every (path, reason) found
-    │   └── sparkforge.writer.WriterValidationError
-    ├── PipelineError (RuntimeError)    .report: the failed run's report, if any
-    │   └── StepError
-    ├── TableOperationError (RuntimeError)
-    │   └── sparkforge.writer.WriterTableError
-    ├── ExportError (RuntimeError)          export and OpenLineage emission
-    ├── ReportError (RuntimeError)          the HTML report
-    ├── NotificationError (RuntimeError)    alerts posted to a webhook
-    ├── SessionError (RuntimeError)         a session the CLI could not start
-    └── sparkforge.writer.WriterError       root of the writer's errors
-
-The code table lives in :mod:`sparkforge._error_codes`, the problem collection
-(:class:`Problem`, :class:`ProblemCollector`, :func:`render_problems`) in
-:mod:`sparkforge._problems`, and the protocols through which :class:`PipelineError` sees a
-run report (:class:`RunReport`, :class:`StepOutcome`, :class:`ErrorText`) in
-:mod:`sparkforge._report_protocols`; this module re-exports them, and users import them from
-here. It imports nothing from pyspark, and from sparkforge only those three modules, which
-import nothing else at import time (models import this module, so it must not import them).
+The code table lives in `sparkforge._error_codes`, the problem collection
+([`Problem`][sparkforge.errors.Problem], [`ProblemCollector`][sparkforge.errors.ProblemCollector],
+[`render_problems`][sparkforge.errors.render_problems]) in `sparkforge._problems`, and the protocols
+through which [`PipelineError`][sparkforge.errors.PipelineError] sees a run report
+([`RunReport`][sparkforge.errors.RunReport], [`StepOutcome`][sparkforge.errors.StepOutcome],
+[`ErrorText`][sparkforge.errors.ErrorText]) in `sparkforge._report_protocols`; this module
+re-exports them, and users import them from here. It imports nothing from pyspark, and from
+sparkforge only those three modules, which import nothing else at import time (models import this
+module, so it must not import them).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class SparkForgeError(Exception):
     Parameters
     ----------
     code
-        A key of :data:`ERROR_TEMPLATES`; stable across releases.
+        A key of [`ERROR_TEMPLATES`][sparkforge.errors.ERROR_TEMPLATES]; stable across releases.
     params
         The values of the template's placeholders, as strings.
 
@@ -131,7 +134,7 @@ class ConfigurationError(SparkForgeError, ValueError):
     Parameters
     ----------
     code, params
-        As for :class:`SparkForgeError`.
+        As for [`SparkForgeError`][sparkforge.errors.SparkForgeError].
     problems
         Every problem found, each with the option at fault as its path.
 
@@ -162,7 +165,7 @@ class ValidationError(SparkForgeError, ValueError):
     Parameters
     ----------
     code, params
-        As for :class:`SparkForgeError`.
+        As for [`SparkForgeError`][sparkforge.errors.SparkForgeError].
     problems
         Every problem found, each with its field path.
 
@@ -193,7 +196,7 @@ class PipelineError(SparkForgeError, RuntimeError):
     Parameters
     ----------
     code, params
-        As for :class:`SparkForgeError`.
+        As for [`SparkForgeError`][sparkforge.errors.SparkForgeError].
     report
         The report of the failed run, when the error is raised after a run
         (``PipelineConfig(raise_on_failure=True)``).
@@ -201,7 +204,7 @@ class PipelineError(SparkForgeError, RuntimeError):
     Attributes
     ----------
     report : RunReport or None
-        The failed run's :class:`sparkforge.models.PipelineReport`, or None when no run
+        The failed run's [`sparkforge.models.PipelineReport`][], or None when no run
         happened (e.g. an invalid graph).
 
     Examples

@@ -1,12 +1,12 @@
 """``PipelineLogger``: the standard ``logging`` module, carrying run context into records.
 
-Every record logged through a :class:`PipelineLogger` has the attributes ``run_id``,
-``pipeline`` and ``step`` (``"-"`` when unknown), so a format string such as
+Every record logged through a [`PipelineLogger`][sparkforge.PipelineLogger] has the attributes
+``run_id``, ``pipeline`` and ``step`` (``"-"`` when unknown), so a format string such as
 ``"%(asctime)s %(run_id)s %(step)s %(message)s"`` or a JSON formatter can use them. Loggers are
 named under ``sparkforge``; configure handlers there. sparkforge never prints.
 
 As the standard library advises for libraries, the ``sparkforge`` logger carries a
-:class:`logging.NullHandler` and nothing else: an application that configures no logging sees
+`logging.NullHandler` and nothing else: an application that configures no logging sees
 no sparkforge records on stderr (Python's last-resort handler is never reached), and one that
 configures handlers (on the root logger or on ``sparkforge``) receives every record.
 """
@@ -138,5 +138,5 @@ def _as_text(value: object) -> str | None:
 
 
 def context_of(record: logging.LogRecord) -> Mapping[str, str]:
-    """Return the run context a :class:`PipelineLogger` attached to ``record``."""
+    """Return the run context a [`sparkforge.PipelineLogger`][] attached to ``record``."""
     return {key: str(getattr(record, key, "-")) for key in _CONTEXT_KEYS}

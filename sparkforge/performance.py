@@ -1,10 +1,10 @@
 """Measure how long things take and how much memory they use.
 
-:class:`Timer` gives UTC start and end instants plus a duration from a monotonic clock (so a
-clock adjustment never makes a duration negative). :class:`MemoryProbe` samples the resident
+`Timer` gives UTC start and end instants plus a duration from a monotonic clock (so a
+clock adjustment never makes a duration negative). `MemoryProbe` samples the resident
 memory (RSS) of this Python process -- the driver's Python side, not the JVM PySpark starts
 beside it and not Spark's executors -- in a background thread and reports how far its peak
-rose over a block of work. :class:`OperationStats` accumulates both over many operations,
+rose over a block of work. `OperationStats` accumulates both over many operations,
 safely from several threads.
 
 Memory figures are ``None`` where the platform offers no way to read the RSS: ``/proc`` is
@@ -56,7 +56,7 @@ def current_rss_bytes() -> int | None:
     -------
     int or None
         Read from ``/proc/self/statm`` on Linux; elsewhere the peak resident set size (see
-        :func:`peak_rss_bytes`); None where neither can be read (e.g. Windows).
+        `peak_rss_bytes`); None where neither can be read (e.g. Windows).
 
     Examples
     --------
@@ -77,7 +77,7 @@ def peak_rss_bytes() -> int | None:
     Returns
     -------
     int or None
-        From :func:`resource.getrusage`; None where the ``resource`` module does not exist
+        From `resource.getrusage`; None where the ``resource`` module does not exist
         (Windows).
 
     Examples
@@ -179,7 +179,7 @@ class MemoryProbe:
     interval_secs
         Seconds between samples taken by the background thread.
     read_rss_bytes
-        How this process's RSS is read (default :func:`current_rss_bytes`); tests pass a fake.
+        How this process's RSS is read (default `current_rss_bytes`); tests pass a fake.
         A reader returning None means "cannot be measured here", and the figures stay None.
 
     Raises
@@ -189,7 +189,7 @@ class MemoryProbe:
 
     Examples
     --------
-    With a fake reader (a real one is :func:`current_rss_bytes`):
+    With a fake reader (a real one is `current_rss_bytes`):
 
     >>> rss = [100]
     >>> with MemoryProbe(interval_secs=0.001, read_rss_bytes=lambda: rss[0]) as probe:
@@ -197,10 +197,9 @@ class MemoryProbe:
     >>> probe.baseline_rss_bytes, probe.peak_rss_bytes, probe.peak_python_rss_growth_bytes
     (100, 400, 300)
 
-    .. versionchanged:: 0.1.0
-       ``peak_growth_bytes`` became ``peak_python_rss_growth_bytes``, ``read_bytes``
-       ``read_rss_bytes`` (the probe measures this Python process only); figures are None
-       where the RSS cannot be read.
+    *Changed in 0.1.0:* ``peak_growth_bytes`` became ``peak_python_rss_growth_bytes``,
+    ``read_bytes`` ``read_rss_bytes`` (the probe measures this Python process only); figures are
+    None where the RSS cannot be read.
     """
 
     def __init__(
@@ -266,8 +265,8 @@ class MemoryProbe:
 class OperationStats:
     """Running totals over repeated operations of one kind (e.g. log writes); thread-safe.
 
-    :meth:`record` and every read take one lock, so operations recorded from several threads
-    at once are all counted, and :meth:`snapshot` gives figures that belong together.
+    `record` and every read take one lock, so operations recorded from several threads
+    at once are all counted, and `snapshot` gives figures that belong together.
 
     Examples
     --------
@@ -279,9 +278,8 @@ class OperationStats:
     >>> stats.max_peak_python_rss_growth_bytes
     2048
 
-    .. versionchanged:: 0.1.0
-       Thread-safe; ``max_peak_memory_growth_bytes`` became
-       ``max_peak_python_rss_growth_bytes`` (None until an operation measured it).
+    *Changed in 0.1.0:* Thread-safe; ``max_peak_memory_growth_bytes`` became
+    ``max_peak_python_rss_growth_bytes`` (None until an operation measured it).
     """
 
     def __init__(self) -> None:
@@ -310,7 +308,7 @@ class OperationStats:
         duration_secs
             How long it took.
         peak_python_rss_growth_bytes
-            Its :attr:`MemoryProbe.peak_python_rss_growth_bytes` (None: not measured).
+            Its `MemoryProbe.peak_python_rss_growth_bytes` (None: not measured).
         failed
             Whether it failed.
         """

@@ -1,6 +1,6 @@
 """The ``sparkforge`` command line: the run log's questions and upkeep from a shell.
 
-A thin layer over :class:`sparkforge.writer.LogWriter`: each command parses its options,
+A thin layer over [`sparkforge.writer.LogWriter`][]: each command parses its options,
 builds the one SparkSession the package ever builds (``sparkforge.cli._session``), calls one
 library function and renders its result (rich tables, or JSON with ``--format json``).
 docs/cli.md is generated from these commands by ``python -m sparkforge.cli._reference``.

@@ -1,4 +1,4 @@
-"""The ``sparkforge`` command group and its entry point, :func:`main`."""
+"""The ``sparkforge`` command group and its entry point, `main`."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ expected a duration such as 90d, 12h, 30m or 2w (units w, d, h, m, s), got '90'.
 
 
 def format_duration(duration: timedelta) -> str:
-    """Spell a whole-second duration the way :func:`parse_duration` reads it.
+    """Spell a whole-second duration the way `parse_duration` reads it.
 
     Examples
     --------

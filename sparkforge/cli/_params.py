@@ -1,7 +1,7 @@
 """The options every command shares, one decorator each (the dbt-core ``params.py`` way).
 
-:func:`log_command` gives a command the options that say which log to read and how to reach
-Spark, ``--format`` and ``--debug``; it hands the command an :class:`Invocation` holding them
+`log_command` gives a command the options that say which log to read and how to reach
+Spark, ``--format`` and ``--debug``; it hands the command an `Invocation` holding them
 and turns every sparkforge error into one line on stderr and exit code 2.
 """
 
@@ -76,7 +76,7 @@ else:
 
 
 class DurationType(_DurationParam):
-    """A duration such as ``90d``, ``12h``, ``30m``, ``2w`` (see :func:`parse_duration`)."""
+    """A duration such as ``90d``, ``12h``, ``30m``, ``2w`` (see `parse_duration`)."""
 
     name = "duration"
 
@@ -196,7 +196,7 @@ def _target_from(ctx: click.Context, table: str | None, path: str | None) -> Log
 def log_command(
     *, output_flag: str = "--format"
 ) -> Callable[[Callable[..., int]], Callable[..., int]]:
-    """Give a command the shared options and pass it an :class:`Invocation` first.
+    """Give a command the shared options and pass it an `Invocation` first.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """How the command line shows results: rich tables for people, one JSON document for machines.
 
-Every command hands :func:`emit` the result's JSON-safe data (``to_dict()``) and a function
+Every command hands `emit` the result's JSON-safe data (``to_dict()``) and a function
 drawing it as tables; nothing here computes a figure, it only formats those it is given.
 """
 

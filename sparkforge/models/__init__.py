@@ -1,20 +1,22 @@
 """Pure data of sparkforge: enums, step and run results, contexts and configuration.
 
 Nothing here imports pyspark, so reports can be built, serialised and checked without a JVM;
-nothing here imports sparkforge beyond :mod:`sparkforge.errors`. Every model round-trips
+nothing here imports sparkforge beyond `sparkforge.errors`. Every model round-trips
 through ``to_dict()`` / ``from_dict()`` as JSON-safe data: instants are ISO 8601 strings with a
 UTC offset, enums their values, tuples lists. ``from_dict`` checks the shape and types of its
-input and raises :class:`~sparkforge.errors.ValidationError` naming the path of every bad field.
+input and raises [`ValidationError`][sparkforge.errors.ValidationError] naming the path of every bad
+field.
 
-Result models (:class:`StepResult`, :class:`PipelineReport` ...) do not validate themselves on
-construction: the runner builds them from measurements, and whoever consumes one from outside
-(the log writer) checks it at its own boundary. Configuration models validate in
-``__post_init__`` and raise :class:`~sparkforge.errors.ConfigurationError`.
+Result models ([`StepResult`][sparkforge.StepResult],
+[`PipelineReport`][sparkforge.PipelineReport] ...) do not validate themselves on construction: the
+runner builds them from measurements, and whoever consumes one from outside (the log writer) checks
+it at its own boundary. Configuration models validate in ``__post_init__`` and raise
+[`ConfigurationError`][sparkforge.errors.ConfigurationError].
 
-The package's modules: :mod:`~sparkforge.models.enums` (closed value sets),
-:mod:`~sparkforge.models.results` (rules, errors, steps, run totals),
-:mod:`~sparkforge.models.report` (context and report), :mod:`~sparkforge.models.config`
-(pipeline configuration) and :mod:`~sparkforge.models.rates` (the validation-rate formula).
+The package's modules: `enums` (closed value sets),
+`results` (rules, errors, steps, run totals),
+`report` (context and report), `config`
+(pipeline configuration) and `rates` (the validation-rate formula).
 """
 
 from __future__ import annotations

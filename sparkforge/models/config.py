@@ -1,7 +1,7 @@
-"""How a pipeline runs: :class:`PipelineConfig` and its :class:`ValidationThresholds`.
+"""How a pipeline runs: [`sparkforge.PipelineConfig`][] and [`sparkforge.ValidationThresholds`][].
 
 Configuration models validate in ``__post_init__``: every problem is collected, then one
-:class:`~sparkforge.errors.ConfigurationError` (``CONFIG_INVALID``) names them all.
+[`ConfigurationError`][sparkforge.errors.ConfigurationError] (``CONFIG_INVALID``) names them all.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class ValidationThresholds(Model):
     """The minimum validation rate (percent) a step of each phase must reach.
 
     A step whose rate is below its phase's minimum fails with a
-    :class:`~sparkforge.errors.ValidationError` recorded in the report.
+    [`ValidationError`][sparkforge.errors.ValidationError] recorded in the report.
 
     Raises
     ------
@@ -106,7 +106,7 @@ class PipelineConfig(Model):
         Append the invalid rows of silver and gold steps to a ``<table>_quarantine`` Delta
         table, with the rules each row failed, the run id and the instant.
     raise_on_failure
-        Raise :class:`~sparkforge.errors.PipelineError` when a run fails, instead of only
+        Raise [`PipelineError`][sparkforge.errors.PipelineError] when a run fails, instead of only
         recording the failure in its report.
 
     Raises

@@ -102,8 +102,8 @@ class WriteMode(_ValueEnum):
     """What a write does to the rows already in its table.
 
     The one write-mode type of sparkforge: a step's table write
-    (:attr:`~sparkforge.models.StepResult.write_mode`) and the log writer's
-    (:attr:`sparkforge.writer.WriterConfig.write_mode`) both use it.
+    (`write_mode`) and the log writer's
+    (`sparkforge.writer.WriterConfig.write_mode`) both use it.
 
     Examples
     --------

@@ -14,7 +14,7 @@ def validation_rate(valid_rows: int, invalid_rows: int) -> float:
 
     Every rate sparkforge computes or checks (validation passes, report checks, log checks,
     the writer) comes from this formula, or from its Column twin
-    :func:`sparkforge.validation.validation_rate_column`.
+    [`sparkforge.validation.validation_rate_column`][].
 
     Parameters
     ----------

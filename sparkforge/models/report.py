@@ -1,6 +1,7 @@
 """One run as a whole: where it executed, what it did, and how its logging went.
 
-:class:`ExecutionContext`, :class:`LogWriteOutcome` and :class:`PipelineReport`.
+[`ExecutionContext`][sparkforge.ExecutionContext], `LogWriteOutcome` and
+[`PipelineReport`][sparkforge.PipelineReport].
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ class LogWriteOutcome(Model):
     error
         Why the write failed; None when it did not.
 
-    .. versionadded:: 0.2.0
+    *Added in 0.2.0.*
     """
 
     table: str
@@ -201,7 +202,7 @@ class PipelineReport(Model):
         ``log_writer``; None otherwise. The row written to the log has it None (it is known
         only once the write ended).
 
-        .. versionadded:: 0.2.0
+        *Added in 0.2.0.*
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 Result models do not validate themselves on construction: the runner builds them from
 measurements, and whoever consumes one from outside (the log writer) checks it at its own
-boundary (:func:`sparkforge.validation.report_problems`).
+boundary ([`sparkforge.validation.report_problems`][]).
 """
 
 from __future__ import annotations
@@ -145,8 +145,8 @@ class StepResult(Model):
     table_fqn
         The table the step wrote (silver and gold), as ``schema.table``.
     write_mode
-        How the step wrote its table: a :class:`WriteMode` or its value (stored as the
-        member).
+        How the step wrote its table: a [`WriteMode`][sparkforge.WriteMode] or its value (stored as
+        the member).
     input_rows
         Rows the step read from its source.
     output_rows

@@ -1,11 +1,12 @@
 """Build and run Medallion pipelines: bronze validation, silver and gold Delta tables.
 
-Declare the steps with :class:`PipelineBuilder`, get a :class:`PipelineRunner` from
-``to_pipeline()``, and run it; every run returns a :class:`~sparkforge.models.PipelineReport`.
-Give the builder a ``log_writer`` and every run writes its report to that Delta log when it
-ends, crashes included (:class:`RunLogConfig` sets the failure policy and the tags, among them
-those :func:`environment_tags` detects).
-See ``docs/pipeline.md`` for what each count means and how the run modes behave.
+Declare the steps with [`PipelineBuilder`][sparkforge.PipelineBuilder], get a
+[`PipelineRunner`][sparkforge.PipelineRunner] from ``to_pipeline()``, and run it; every run returns
+a [`PipelineReport`][sparkforge.PipelineReport]. Give the builder a ``log_writer`` and every run
+writes its report to that Delta log when it ends, crashes included
+([`RunLogConfig`][sparkforge.RunLogConfig] sets the failure policy and the tags, among them those
+`environment_tags` detects). See ``docs/pipeline.md`` for what each count means and how the run
+modes behave.
 """
 
 from __future__ import annotations

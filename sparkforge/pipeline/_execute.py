@@ -1,9 +1,9 @@
 """Execute one step of a run: read, transform, validate, write, and measure each count.
 
-Every count in a :class:`~sparkforge.models.StepResult` is measured here: rows read and
+Every count in a [`StepResult`][sparkforge.StepResult] is measured here: rows read and
 filtered by one aggregation over the step's input, the validation counts by one aggregation
-over its output (:func:`~sparkforge.validation.apply_rules`), rows written from Delta's commit
-metrics (``numOutputRows`` of the commit carrying this step's marker).
+over its output ([`apply_rules`][sparkforge.validation.apply_rules]), rows written from Delta's
+commit metrics (``numOutputRows`` of the commit carrying this step's marker).
 """
 
 from __future__ import annotations

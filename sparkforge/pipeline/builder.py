@@ -1,7 +1,8 @@
 """``PipelineBuilder``: declare bronze, silver and gold steps, then get a runnable pipeline.
 
 Building touches no Spark: arguments are checked as each step is added, and the whole graph
-(sources, names, tables, cycles) when :meth:`PipelineBuilder.to_pipeline` is called.
+(sources, names, tables, cycles) when
+[`PipelineBuilder.to_pipeline`][sparkforge.PipelineBuilder.to_pipeline] is called.
 """
 
 from __future__ import annotations
@@ -74,16 +75,16 @@ class PipelineBuilder:
     pipeline_name
         The name in reports and logs.
     log_writer
-        A :class:`~sparkforge.writer.LogWriter`: every run of the pipeline writes its report
+        A [`LogWriter`][sparkforge.writer.LogWriter]: every run of the pipeline writes its report
         to that log when it ends (success, failure, or an exception escaping the run, which
         then propagates unchanged). None (the default) logs nothing.
 
-        .. versionadded:: 0.2.0
+        *Added in 0.2.0.*
     log_config
         How runs are logged: the failure policy (``strict``), the tags detected from the
         environment and extra tags. Needs a ``log_writer``.
 
-        .. versionadded:: 0.2.0
+        *Added in 0.2.0.*
 
     Raises
     ------
@@ -132,7 +133,7 @@ class PipelineBuilder:
     report.log_write.table_version  # the log's commit of this run
     ```
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
     """
 
     def __init__(
@@ -192,7 +193,7 @@ class PipelineBuilder:
         name
             The step's name; runs take its DataFrame as ``bronze_sources[name]``.
         rules
-            Its validation rules (see :mod:`sparkforge.validation`).
+            Its validation rules (see `sparkforge.validation`).
         incremental_col
             A timestamp column: incremental runs pass silver steps only the rows newer than
             the silver table's watermark.
@@ -358,7 +359,8 @@ class PipelineBuilder:
 
         Examples
         --------
-        Continuing the ``builder`` of :meth:`add_silver_transform`:
+        Continuing the ``builder`` of
+        [`add_silver_transform`][sparkforge.PipelineBuilder.add_silver_transform]:
 
         ```python
         from pyspark.sql import functions as F
@@ -402,7 +404,7 @@ class PipelineBuilder:
         -------
         PipelineRunner
             The pipeline; its ``run_*`` methods return a
-            :class:`~sparkforge.models.PipelineReport`.
+            [`PipelineReport`][sparkforge.PipelineReport].
 
         Raises
         ------
@@ -411,7 +413,8 @@ class PipelineBuilder:
 
         Examples
         --------
-        Continuing the ``builder`` of :meth:`add_gold_transform`:
+        Continuing the ``builder`` of
+        [`add_gold_transform`][sparkforge.PipelineBuilder.add_gold_transform]:
 
         ```python
         pipeline = builder.to_pipeline()

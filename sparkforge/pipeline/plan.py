@@ -1,6 +1,6 @@
 """The validated graph of a pipeline: its steps, their dependencies and execution order.
 
-:func:`build_plan` checks the whole graph and reports every problem at once; nothing here
+`build_plan` checks the whole graph and reports every problem at once; nothing here
 touches Spark.
 """
 
@@ -49,7 +49,7 @@ class PipelinePlan:
     dependencies : Mapping[str, tuple[str, ...]]
         The steps each step needs to have succeeded before it runs.
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
     """
 
     steps: Mapping[str, StepSpec]

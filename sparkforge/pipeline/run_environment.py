@@ -1,13 +1,13 @@
 """Where a run executes, read from the environment variables orchestrators and CIs set.
 
-Pure Python: :func:`environment_tags` maps an environment (``os.environ`` by default) to run
-context tags through the one table :data:`ENVIRONMENT_TAGS`, so the same table drives the
+Pure Python: `environment_tags` maps an environment (``os.environ`` by default) to run
+context tags through the one table `ENVIRONMENT_TAGS`, so the same table drives the
 detection, its tests and the documentation (``docs/pipeline.md`` holds
-:func:`environment_tags_markdown` verbatim; a test compares them).
+`environment_tags_markdown` verbatim; a test compares them).
 
 Only the variables of the table are read, and a value becomes a tag only when it is a tag the
 run log accepts: stripped of surrounding blanks, not empty, at most
-:data:`MAX_ENVIRONMENT_TAG_LENGTH` characters, no control characters, valid Unicode (an
+`MAX_ENVIRONMENT_TAG_LENGTH` characters, no control characters, valid Unicode (an
 undecodable byte of a POSIX environment reaches Python as a lone surrogate). Anything else is
 left out, never truncated: a cut commit SHA would name another commit.
 """
@@ -199,12 +199,12 @@ def environment_tags(environ: Mapping[str, str] | None = None) -> dict[str, str]
     ----------
     environ
         The environment to read; defaults to ``os.environ``. Only the variables of
-        :data:`ENVIRONMENT_TAGS` are read.
+        `ENVIRONMENT_TAGS` are read.
 
     Returns
     -------
     dict[str, str]
-        One entry per tag of :data:`ENVIRONMENT_TAGS` whose variables hold an acceptable
+        One entry per tag of `ENVIRONMENT_TAGS` whose variables hold an acceptable
         value (see the module's docstring); empty outside any known orchestrator or CI.
 
     Examples
@@ -226,7 +226,7 @@ def environment_tags(environ: Mapping[str, str] | None = None) -> dict[str, str]
 
 
 def environment_tags_markdown() -> str:
-    """Return :data:`ENVIRONMENT_TAGS` as the Markdown table of ``docs/pipeline.md``.
+    """Return `ENVIRONMENT_TAGS` as the Markdown table of ``docs/pipeline.md``.
 
     Examples
     --------

@@ -46,7 +46,7 @@ class RunLogConfig:
         returning a report whose ``log_write.error`` says why. Default False.
     environment_tags
         Whether each run's context tags get where it executes (Databricks, Airflow, CI ids:
-        see :mod:`sparkforge.pipeline.run_environment`). Default True.
+        see `sparkforge.pipeline.run_environment`). Default True.
     tags
         Tags added to every run's context. Detected tags yield to these, and these to the
         ``tags`` given to a ``run_*`` call.
@@ -64,7 +64,7 @@ class RunLogConfig:
     >>> RunLogConfig(strict=True, tags={"team": "sales"}).tags["team"]
     'sales'
 
-    .. versionadded:: 0.2.0
+    *Added in 0.2.0.*
     """
 
     strict: bool = False

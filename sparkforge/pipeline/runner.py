@@ -7,7 +7,7 @@ gives a report without steps whose ``error`` says why. Only with
 ``PipelineConfig(raise_on_failure=True)`` does a failed run raise, after its report is built.
 
 With a ``log_writer`` every run's report is written to the log when the run ends, before any
-exception propagates; :mod:`sparkforge.pipeline.run_log` states the failure policy.
+exception propagates; `sparkforge.pipeline.run_log` states the failure policy.
 """
 
 from __future__ import annotations
@@ -65,12 +65,12 @@ class PipelineRunner:
     log_writer
         Where to log every run when it ends (crashes included); None logs nothing.
 
-        .. versionadded:: 0.2.0
+        *Added in 0.2.0.*
     log_config
         How runs are logged (the failure policy, environment and extra tags); defaults to
         ``RunLogConfig()``. Used only with a ``log_writer``.
 
-        .. versionadded:: 0.2.0
+        *Added in 0.2.0.*
 
     Notes
     -----
@@ -86,12 +86,12 @@ class PipelineRunner:
     ``run_validation_only``
         Validate and transform everything as a full load would, write nothing.
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
 
     Examples
     --------
-    With a ``pipeline`` from :meth:`PipelineBuilder.to_pipeline
-    <sparkforge.pipeline.builder.PipelineBuilder.to_pipeline>`:
+    With a ``pipeline`` from
+    [`PipelineBuilder.to_pipeline`][sparkforge.PipelineBuilder.to_pipeline]:
 
     ```python
     report = pipeline.run_initial_load(bronze_sources={"orders": orders_df})
@@ -197,7 +197,8 @@ class PipelineRunner:
     ) -> PipelineReport:
         """Append the bronze rows newer than each silver table's watermark; recompute gold.
 
-        Parameters and return value are those of :meth:`run_initial_load`.
+        Parameters and return value are those of
+        [`run_initial_load`][sparkforge.PipelineRunner.run_initial_load].
 
         Examples
         --------
@@ -214,7 +215,8 @@ class PipelineRunner:
     ) -> PipelineReport:
         """Rebuild every silver and gold table from the given bronze data (Delta overwrites).
 
-        Parameters and return value are those of :meth:`run_initial_load`.
+        Parameters and return value are those of
+        [`run_initial_load`][sparkforge.PipelineRunner.run_initial_load].
 
         Examples
         --------
@@ -230,8 +232,9 @@ class PipelineRunner:
     ) -> PipelineReport:
         """Validate and transform as a full load would, but write no table.
 
-        Parameters and return value are those of :meth:`run_initial_load`; ``rows_written``
-        and ``write_mode`` of every step are None.
+        Parameters and return value are those of
+        [`run_initial_load`][sparkforge.PipelineRunner.run_initial_load]; ``rows_written`` and
+        ``write_mode`` of every step are None.
 
         Examples
         --------

@@ -1,7 +1,8 @@
 """The steps of a pipeline, as the builder records them, and the transform signatures.
 
-These are plain descriptions: building them touches no Spark. :class:`PipelineBuilder`
-creates them; they are exposed (through :class:`PipelinePlan`) for inspection.
+These are plain descriptions: building them touches no Spark.
+[`PipelineBuilder`][sparkforge.PipelineBuilder] creates them; they are exposed (through
+`PipelinePlan`) for inspection.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class BronzeStep:
     incremental_col
         The timestamp column incremental runs compare with their silver steps' watermarks.
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
     """
 
     phase: ClassVar[Phase] = Phase.BRONZE
@@ -71,7 +72,7 @@ class SilverStep:
     source_bronze
         The bronze step it reads.
     transform
-        See :data:`SilverTransform`.
+        See `SilverTransform`.
     rules
         The rules the transform's rows must pass; valid rows go to ``table_name``.
     table_name
@@ -82,7 +83,7 @@ class SilverStep:
     source_silvers
         Silver steps that must run first; their data is passed as ``prior_silvers``.
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
     """
 
     phase: ClassVar[Phase] = Phase.SILVER
@@ -105,7 +106,7 @@ class GoldStep:
     name
         The step's name.
     transform
-        See :data:`GoldTransform`.
+        See `GoldTransform`.
     rules
         The rules the transform's rows must pass; valid rows go to ``table_name``.
     table_name
@@ -113,7 +114,7 @@ class GoldStep:
     source_silvers
         The silver steps it reads; None means all of them.
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
     """
 
     phase: ClassVar[Phase] = Phase.GOLD

@@ -1,16 +1,19 @@
 """Everything that reads pipeline reports and the run log, and answers people.
 
-- One run's report as text: :func:`format_report`.
+- One run's report as text: [`format_report`][sparkforge.reporting.format_report].
 - The log's answers, each over any DataFrame with the log's columns (the table, a
-  time-travelled version, an export read back): :func:`summary` (per pipeline and step),
-  :func:`rule_failures` (one row per rule that rejected rows), :func:`trends` (a metric over
-  time, its slope and regressions) and :func:`detect_anomalies` (runs out of line with their
-  own history, and late pipelines). ``LogWriter`` has methods of the same names over its table.
-- The log as a page people read: :func:`render_html` (one self-contained HTML file: summary,
-  runs timeline, charts with anomalies and regressions, failures, rules, data quality; needs
-  ``sparkforge[report]``).
-- The log for other tools: :func:`export` (Parquet, CSV, JSON, OpenLineage JSON lines),
-  :func:`openlineage_events` and :func:`emit_openlineage` (needs ``sparkforge[openlineage]``).
+  time-travelled version, an export read back): [`summary`][sparkforge.reporting.summary.summarize]
+  (per pipeline and step), [`rule_failures`][sparkforge.reporting.rule_failures.rule_failures] (one
+  row per rule that rejected rows), [`trends`][sparkforge.reporting.trends.trends] (a metric over
+  time, its slope and regressions) and [`detect_anomalies`][sparkforge.reporting.detect_anomalies]
+  (runs out of line with their own history, and late pipelines). ``LogWriter`` has methods of the
+  same names over its table.
+- The log as a page people read: [`render_html`][sparkforge.reporting.render_html] (one
+  self-contained HTML file: summary, runs timeline, charts with anomalies and regressions, failures,
+  rules, data quality; needs ``sparkforge[report]``).
+- The log for other tools: [`export`][sparkforge.reporting.export.export] (Parquet, CSV, JSON,
+  OpenLineage JSON lines), [`openlineage_events`][sparkforge.reporting.openlineage_events] and
+  [`emit_openlineage`][sparkforge.reporting.emit_openlineage] (needs ``sparkforge[openlineage]``).
 
 Every answer is a frozen dataclass whose instants are UTC-aware, printable, with a JSON-safe
 ``to_dict()``.

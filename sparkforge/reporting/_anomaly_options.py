@@ -1,4 +1,4 @@
-"""The checked arguments of :func:`sparkforge.reporting.detect_anomalies`.
+"""The checked arguments of [`sparkforge.reporting.detect_anomalies`][].
 
 Every argument is checked before any Spark job, and every problem is reported at once
 (``ANALYSIS_ARGUMENT_INVALID``).

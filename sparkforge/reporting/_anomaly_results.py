@@ -1,4 +1,4 @@
-"""The answer of :func:`sparkforge.reporting.detect_anomalies`: anomalies and what was checked."""
+"""The answer of [`sparkforge.reporting.detect_anomalies`][]: anomalies and what was checked."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ class SkippedSeries(Result):
 
 @dataclass(frozen=True, slots=True)
 class AnomalyReport(Result):
-    """Everything :func:`~sparkforge.reporting.detect_anomalies` found, and what it checked.
+    """What [`detect_anomalies`][sparkforge.reporting.detect_anomalies] found and what it checked.
 
     ``anomalies`` are sorted by ``run_started_at``, then pipeline, step (run level first) and
     metric. ``checked_points`` counts the detection-window points scored (plus one per

@@ -1,6 +1,6 @@
 """The anomaly rule, as pure Python: the exact formula the Spark code applies to the log.
 
-:func:`sparkforge.reporting.detect_anomalies` computes these statistics in Spark (exact
+[`sparkforge.reporting.detect_anomalies`][] computes these statistics in Spark (exact
 medians with ``percentile(x, 0.5)``); the functions here state the same rule on plain lists,
 so it can be read, tested without a JVM and compared with the Spark results.
 
@@ -9,15 +9,15 @@ The rule, for one point ``value`` of a series scored against its training values
 * ``expected = median(training)``; ``spread = 1.4826 * MAD`` where
   ``MAD = median(|x - expected|)`` (1.4826 makes it the standard deviation for normal data);
 * ``scale = max(spread, min_relative_change * |expected| / sensitivity, floor / sensitivity)``
-  where ``floor`` is one unit of the metric (:data:`FLOOR`: 1 row, 1 second, 1 percentage
+  where ``floor`` is one unit of the metric (`FLOOR`: 1 row, 1 second, 1 percentage
   point), so the bounds are never closer than ``min_relative_change * |expected|`` nor than
   one unit to ``expected``;
 * ``lower, upper = expected -/+ sensitivity * scale``; ``score = (value - expected) / scale``;
 * the point is a ``"spike"`` when ``value > upper``, a ``"drop"`` when ``value < lower``.
 
 A seasonal model takes ``expected`` and ``spread`` from the training values of the point's
-own bucket (:func:`bucket`); :func:`seasonality_explains` says when "auto" picks one.
-Freshness: :func:`freshness_threshold`.
+own bucket (`bucket`); `seasonality_explains` says when "auto" picks one.
+Freshness: `freshness_threshold`.
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ def bucket(seasonality: str | None, started_us: int) -> int:
 def seasonality_explains(seasonal_dispersion: float, unseasonal_dispersion: float) -> bool:
     """Return whether a seasonality explains a series' variation ("auto" may then pick it).
 
-    A dispersion is the 0.9 quantile (:data:`DISPERSION_QUANTILE`) of the training values'
+    A dispersion is the 0.9 quantile (`DISPERSION_QUANTILE`) of the training values'
     absolute deviations from their centre: the bucket's median for the seasonal model, the
     series' median for the unseasonal one (over the same training window). The seasonality
     explains the series when it cuts that dispersion at least in half. A quantile, not the

@@ -3,9 +3,9 @@
 One lazy plan over the (already filtered) log: points -> phases (detection window or the
 ``k``-th training window) -> seasonal buckets -> exact medians and MADs with
 ``percentile(x, 0.5)`` -> the model each series uses -> the scored detection points. The
-formula is the one of :mod:`sparkforge.reporting._anomaly_rule`, written as Column
+formula is the one of `sparkforge.reporting._anomaly_rule`, written as Column
 expressions; the result is a small DataFrame of ``series`` rows (one per series with detection
-points) and ``anomaly`` rows, collected by :mod:`sparkforge.reporting.anomalies`.
+points) and ``anomaly`` rows, collected by `sparkforge.reporting.anomalies`.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Plan:
 
 
 def bucket_column(model: str, started_us: Column) -> Column:
-    """Return :func:`~sparkforge.reporting._anomaly_rule.bucket` as a Column (UTC, epoch math)."""
+    """Return `bucket` as a Column (UTC, epoch math)."""
     if model == "day_of_week":
         return F.pmod(F.floor(started_us / F.lit(float(_DAY_US))) + F.lit(3), F.lit(7))
     if model == "hour_of_day":
@@ -69,7 +69,7 @@ def bucket_column(model: str, started_us: Column) -> Column:
 def scale_column(
     spread: Column, expected: Column, metric: Column, *, sensitivity: float, relative: float
 ) -> Column:
-    """Return :func:`~sparkforge.reporting._anomaly_rule.scale` as a Column."""
+    """Return `scale` as a Column."""
     floor = F.coalesce(*[F.when(metric == F.lit(m), F.lit(v)) for m, v in FLOOR.items()])
     return F.greatest(
         spread,
@@ -151,7 +151,7 @@ def _series_points(points: DataFrame, plan: Plan) -> DataFrame:
     """Return the points in reach, with ``k`` and one bucket column per model, by series.
 
     ``k`` is 0 in the detection window, ``k >= 1`` in the ``k``-th training window back
-    (points past :data:`MAX_WIDENING` are dropped). Only detection points keep their
+    (points past `MAX_WIDENING` are dropped). Only detection points keep their
     ``run_id`` and ``t_us`` (the training points need neither), so the one shuffle (by
     series) moves narrow rows; every later step reads that same shuffle.
     """
@@ -230,11 +230,11 @@ def _percentile(column: str, q: float, window: WindowSpec) -> Column:
 def scored_series(log: DataFrame, runs: DataFrame, plan: Plan) -> DataFrame:
     """Return the summary and anomaly rows of ``log`` (already filtered to the read window).
 
-    ``runs`` is :func:`run_level` of ``log`` (the run-level points come from it).
+    ``runs`` is `run_level` of ``log`` (the run-level points come from it).
 
     The points are shuffled once by series (narrow rows, before the models multiply them);
     that shuffle is read twice. First, counts per bucket and window give each model's
-    training window (:func:`_windows`, a small table, broadcast). Then only the detection
+    training window (`_windows`, a small table, broadcast). Then only the detection
     points and the training points inside their model's window go on, each model's values
     sorted once per series: every statistic is a window aggregate over a bucket of a model
     (``wb``), a model (``wm``) or the series (``ws``). Over its window, the bucket's

@@ -1,7 +1,7 @@
 """The HTML report's charts: matplotlib figures saved as static, reproducible inline SVG.
 
-Every chart is drawn on a :class:`matplotlib.figure.Figure` of its own (no pyplot, so no
-global figure state) inside a :func:`matplotlib.rc_context` that fixes what the SVG depends
+Every chart is drawn on a `matplotlib.figure.Figure` of its own (no pyplot, so no
+global figure state) inside a `matplotlib.rc_context` that fixes what the SVG depends
 on: the id hash salt (``svg.hashsalt``: same input, same bytes), text kept as ``<text>``
 (escaped by matplotlib, selectable, smaller than glyph paths), no mathtext (a ``$`` in a
 pipeline name stays a ``$``) and UTC dates. The SVG's XML prologue and metadata are dropped so
@@ -251,7 +251,7 @@ def pipeline_svg(
     *,
     chart_id: str = "chart",
 ) -> str:
-    """Draw one pipeline's charts (:data:`CHART_METRICS`) over time, anomalies marked.
+    """Draw one pipeline's charts (`CHART_METRICS`) over time, anomalies marked.
 
     Parameters
     ----------

@@ -1,10 +1,11 @@
 """What the HTML report shows, asked of the log: the analytics' answers and the runs.
 
-:func:`gather` calls the log's own questions (:func:`~sparkforge.reporting.summary`,
-:func:`~sparkforge.reporting.trends` per charted metric, :func:`~sparkforge.reporting.
-detect_anomalies`, :func:`~sparkforge.validation.check_log_quality`) over the same window and
-``as_of``, and reads one more small thing they do not answer: each run's start and status, for
-the timeline. The report draws and lists these answers; it computes no statistic itself.
+`gather` calls the log's own questions ([`summary`][sparkforge.reporting.summary.summarize],
+[`trends`][sparkforge.reporting.trends.trends] per charted metric,
+[`detect_anomalies`][sparkforge.reporting.detect_anomalies],
+[`check_log_quality`][sparkforge.validation.check_log_quality]) over the same window and ``as_of``,
+and reads one more small thing they do not answer: each run's start and status, for the timeline.
+The report draws and lists these answers; it computes no statistic itself.
 """
 
 from __future__ import annotations

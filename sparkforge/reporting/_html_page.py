@@ -1,6 +1,6 @@
 """The HTML report's page: the analytics' answers as template values, rendered by Jinja2.
 
-:func:`page_context` turns :class:`~sparkforge.reporting._html_data.ReportFacts` into plain
+`page_context` turns `ReportFacts` into plain
 values (strings, numbers, lists, dicts; pure, no Spark): the template only lays them out, and
 Jinja2 escapes every one of them (autoescaping is always on). The charts are the one piece of
 markup that goes in as is: SVG written by matplotlib, which escapes the text it holds. The

@@ -1,7 +1,7 @@
 """One run of the log -> its two OpenLineage events (pure: no Spark, no I/O).
 
-:class:`RunRecord` holds what the log says about one run, gathered in Spark by
-:mod:`sparkforge.reporting.openlineage`; :func:`run_events` turns it into a START event and an
+`RunRecord` holds what the log says about one run, gathered in Spark by
+`sparkforge.reporting.openlineage`; `run_events` turns it into a START event and an
 end event (COMPLETE or FAIL) built only from openlineage-python's typed classes
 (``openlineage.client.event_v2`` and ``openlineage.client.facet_v2``). This module imports
 openlineage at import time: import it only once the package is known to be installed.

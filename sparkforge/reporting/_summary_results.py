@@ -1,7 +1,7 @@
-"""The answer of :func:`sparkforge.reporting.summary.summarize`: per log, pipeline and step.
+"""The answer of [`sparkforge.reporting.summary.summarize`][]: per log, pipeline and step.
 
 The result classes and their text rendering; the computation lives in
-:mod:`sparkforge.reporting.summary`, which re-exports them.
+[`sparkforge.reporting.summary`][], which re-exports them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ class StepSummary(Result):
     mean_validation_rate, min_validation_rate
         Mean and minimum ``validation_rate`` (percent) over its rows that have one.
     top_failing_rules
-        At most ``top_rules`` rules, most failed rows first (see :class:`RuleFailureSummary`).
+        At most ``top_rules`` rules, most failed rows first (see
+        [`RuleFailureSummary`][sparkforge.reporting.rule_failures.RuleFailureSummary]).
 
     Examples
     --------
@@ -154,7 +155,8 @@ class LogSummary(Result):
     Attributes
     ----------
     pipelines
-        One :class:`PipelineSummary` per pipeline with runs in the window, sorted by name.
+        One [`PipelineSummary`][sparkforge.reporting.PipelineSummary] per pipeline with runs in the
+        window, sorted by name.
     since, until
         The window asked (UTC), or None for an open bound.
     runs

@@ -1,7 +1,7 @@
-"""The answer of :func:`sparkforge.reporting.trends.trends`: series of bucket statistics.
+"""The answer of [`sparkforge.reporting.trends.trends`][]: series of bucket statistics.
 
 The result classes and their text rendering; the computation lives in
-:mod:`sparkforge.reporting.trends`, which re-exports them.
+[`sparkforge.reporting.trends`][], which re-exports them.
 """
 
 from __future__ import annotations
@@ -125,7 +125,9 @@ class TrendSeries(Result):
 
 @dataclass(frozen=True, slots=True)
 class TrendReport(Result):
-    """The answer of :func:`trends`: its arguments and one series per pipeline and step.
+    """The answer of [`trends`][sparkforge.reporting.trends.trends]: a series per pipeline and step.
+
+    It also holds the arguments `trends` was called with.
 
     Attributes
     ----------

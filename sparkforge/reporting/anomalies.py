@@ -1,10 +1,10 @@
 """Anomaly detection over the run log: robust, seasonal, blind to neither spikes nor drops.
 
-:func:`detect_anomalies` scores every point of the detection window (runs started in
-``(as_of - detection_days, as_of]``) against the ``training_days`` before it, series by series,
-with the rule of :mod:`sparkforge.reporting._anomaly_rule` (median, 1.4826 x MAD, a relative and
-an absolute floor), and, with ``freshness=True``, finds the pipelines that have gone silent
-(:mod:`sparkforge.reporting.freshness`). The log is read once; every statistic is an exact
+[`detect_anomalies`][sparkforge.reporting.detect_anomalies] scores every point of the detection
+window (runs started in ``(as_of - detection_days, as_of]``) against the ``training_days`` before
+it, series by series, with the rule of `sparkforge.reporting._anomaly_rule` (median, 1.4826 x MAD, a
+relative and an absolute floor), and, with ``freshness=True``, finds the pipelines that have gone
+silent (`sparkforge.reporting.freshness`). The log is read once; every statistic is an exact
 aggregate computed in Spark; only the anomalies and one summary row per series are collected.
 """
 
@@ -108,7 +108,7 @@ def detect_anomalies(
     unseasonal model lacks ``min_training_runs`` points in the training window (and that
     uses no seasonal model) is skipped.
 
-    **Freshness** (``freshness=True``): see :mod:`sparkforge.reporting.freshness`.
+    **Freshness** (``freshness=True``): see `sparkforge.reporting.freshness`.
 
     Parameters
     ----------

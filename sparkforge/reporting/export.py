@@ -1,9 +1,9 @@
 """Export the run log to files: Parquet, CSV, JSON lines, or OpenLineage events.
 
-:func:`export` reads the log once (its pipeline and time-window filters pushed down) and
-writes the selected rows with Spark's own file writers, so it works on any filesystem Spark
-can write (local, HDFS, object stores) and on Spark Connect. The counts it returns are
-measured on the data written: ``rows`` by ``DataFrame.observe`` during the write itself,
+[`export`][sparkforge.reporting.export.export] reads the log once (its pipeline and time-window
+filters pushed down) and writes the selected rows with Spark's own file writers, so it works on any
+filesystem Spark can write (local, HDFS, object stores) and on Spark Connect. The counts it returns
+are measured on the data written: ``rows`` by ``DataFrame.observe`` during the write itself,
 ``runs`` by one small aggregate (distinct ``run_id``) of the same filtered read. ``files`` are
 the data files the write produced, listed afterwards through Spark's file index
 (``DataFrame.inputFiles()`` of the target, which lists without reading any data).
@@ -20,7 +20,7 @@ Formats:
   map or struct column (``rule_results``, ``tags``) as JSON text (``to_json``); instants as
   for ``json``; dates ``yyyy-MM-dd``; NULL as an empty field.
 - ``openlineage``: one OpenLineage ``RunEvent`` per line (see
-  :mod:`sparkforge.reporting.openlineage`), written to the one local file ``path`` by the
+  `sparkforge.reporting.openlineage`), written to the one local file ``path`` by the
   driver; needs ``pip install 'sparkforge[openlineage]'``.
 """
 
@@ -75,7 +75,7 @@ _FILTER_COLUMNS = ("run_id", "pipeline_name", "run_started_at", "run_date")
 
 @dataclass(frozen=True, slots=True)
 class ExportResult(Result):
-    """What :func:`export` wrote.
+    """What [`export`][sparkforge.reporting.export.export] wrote.
 
     Attributes
     ----------

@@ -3,14 +3,14 @@
 Per pipeline, from the log rows read (any run status, started before ``as_of`` within the
 window read): the start instants of its distinct runs, the intervals between consecutive
 starts (a lag window in Spark), their exact median and MAD (``percentile(x, 0.5)``). The
-threshold is :func:`~sparkforge.reporting._anomaly_rule.freshness_threshold`:
+threshold is `freshness_threshold`:
 ``max(2 * median, median + sensitivity * 1.4826 * MAD)`` seconds; the pipeline is late when
 more than that has passed between its last start and ``as_of``. A pipeline with fewer than
 ``min_training_runs`` intervals is not judged (it is listed as skipped, metric
 ``"freshness"``).
 
-:func:`freshness_rows` builds the small DataFrame (one row per pipeline) that
-:func:`sparkforge.reporting.detect_anomalies` collects with its other results.
+`freshness_rows` builds the small DataFrame (one row per pipeline) that
+[`sparkforge.reporting.detect_anomalies`][] collects with its other results.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def freshness_rows(
 
     ``runs`` holds one row per run with its ``pipeline_name``, ``run_id`` and ``start_us``
     (the earliest ``run_started_at`` of its rows, epoch microseconds):
-    :func:`sparkforge.reporting._anomaly_series.run_level` of the log read.
+    `sparkforge.reporting._anomaly_series.run_level` of the log read.
 
     Columns: ``kind`` ("freshness"), ``pipeline_name``, ``run_id`` and ``t_us`` of the last
     run started, ``n_train`` (intervals measured), ``value`` (seconds from the last start to

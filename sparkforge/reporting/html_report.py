@@ -1,12 +1,12 @@
-"""The run report as one HTML file people would rather look at than read: :func:`render_html`.
+"""The run report as one HTML file people would rather look at than read.
 
-The page is self-contained: its style is inline, its charts inline SVG drawn by matplotlib,
-and it holds no script to run and makes no network request, so it opens offline and can be
-mailed or attached to a ticket. It shows the log's answers, never figures of its own: the
-summary (header and per pipeline), every run on a timeline coloured by status, per pipeline
-the trends of run duration, rows written, invalid rows and validation rate with the detected
-anomalies marked and regressions called out, the latest failure of each pipeline with its
-error, the most failing rules and the log's data-quality checks.
+[`render_html`][sparkforge.reporting.render_html] writes it. The page is self-contained: its
+style is inline, its charts inline SVG drawn by matplotlib, and it holds no script to run and makes
+no network request, so it opens offline and can be mailed or attached to a ticket. It shows the
+log's answers, never figures of its own: the summary (header and per pipeline), every run on a
+timeline coloured by status, per pipeline the trends of run duration, rows written, invalid rows and
+validation rate with the detected anomalies marked and regressions called out, the latest failure of
+each pipeline with its error, the most failing rules and the log's data-quality checks.
 
 The same log and ``as_of`` give the same bytes (the SVG ids are salted with a constant, no
 instant but ``as_of`` is printed), so a report can be diffed or cached.
@@ -38,7 +38,7 @@ _EXTRA = "sparkforge[report]"
 
 @dataclass(frozen=True, slots=True)
 class HtmlReport(Result):
-    """The report :func:`render_html` wrote, and what it holds.
+    """The report [`render_html`][sparkforge.reporting.render_html] wrote, and what it holds.
 
     Attributes
     ----------

@@ -1,9 +1,9 @@
 """Post what the log's checks found to a webhook (Slack-compatible JSON), for alerting.
 
-An :class:`Alert` is built from a result without any I/O (:func:`anomaly_alert`,
-:func:`quality_alert`); :func:`alert_payload` is the JSON body: Slack's ``{"text": ...}``
+An `Alert` is built from a result without any I/O (`anomaly_alert`,
+`quality_alert`); `alert_payload` is the JSON body: Slack's ``{"text": ...}``
 summary plus the structured findings under ``"sparkforge"``, so a Slack incoming webhook shows
-the text and any other receiver can read the findings. :func:`post_alert` sends it with the
+the text and any other receiver can read the findings. `post_alert` sends it with the
 standard library (``urllib``) and raises ``NotificationError`` ``NOTIFY_FAILED`` when the
 endpoint refuses, times out or answers anything but 2xx.
 
@@ -206,7 +206,7 @@ def post_alert(alert: Alert, url: str, *, timeout: float = DEFAULT_NOTIFY_TIMEOU
     Parameters
     ----------
     alert
-        What to post (:func:`alert_payload` is the body).
+        What to post (`alert_payload` is the body).
     url
         The webhook, ``http://`` or ``https://``.
     timeout

@@ -2,7 +2,7 @@
 
 Every run in the log becomes two ``RunEvent`` objects of openlineage-python (a START at
 ``run_started_at``, then COMPLETE or FAIL at ``run_ended_at``); the mapping is described in
-:mod:`sparkforge.reporting._openlineage_events`. The log is read once, its filters pushed
+`sparkforge.reporting._openlineage_events`. The log is read once, its filters pushed
 down; Spark groups its rows by run (the steps of a run gathered with ``collect_list``) and the
 driver takes the runs one at a time (``toLocalIterator``), so the whole log is never collected.
 
@@ -67,7 +67,9 @@ _COLUMNS = (
 
 
 class OpenLineageClientLike(Protocol):
-    """What :func:`emit_openlineage` needs of a client: ``OpenLineageClient`` is one.
+    """What [`emit_openlineage`][sparkforge.reporting.emit_openlineage] needs of a client.
+
+    ``OpenLineageClient`` is one.
 
     Examples
     --------
@@ -108,7 +110,9 @@ class OpenLineageClientLike(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class EmitResult(Result):
-    """What :func:`emit_openlineage` sent: every event was accepted by the client.
+    """What [`emit_openlineage`][sparkforge.reporting.emit_openlineage] sent.
+
+    Every event was accepted by the client.
 
     Examples
     --------
@@ -200,7 +204,7 @@ def emit_openlineage(
         always is: ``openlineage.yml`` (``OPENLINEAGE_CONFIG``, the working directory,
         ``~/.openlineage``), ``OPENLINEAGE__TRANSPORT__...`` variables or ``OPENLINEAGE_URL``.
     namespace, dataset_namespace, producer, pipeline_name, since, until
-        As for :func:`openlineage_events`.
+        As for [`openlineage_events`][sparkforge.reporting.openlineage_events].
 
     Returns
     -------

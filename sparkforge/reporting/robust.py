@@ -66,7 +66,7 @@ def median(values: Sequence[float]) -> float:
 
 
 def _thin(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
-    """Return at most :data:`MAX_SLOPE_POINTS` evenly spaced points, sorted by x."""
+    """Return at most `MAX_SLOPE_POINTS` evenly spaced points, sorted by x."""
     pairs = sorted(zip(xs, ys, strict=True))
     n = len(pairs)
     if n <= MAX_SLOPE_POINTS:
@@ -81,7 +81,7 @@ def theil_sen_slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 
     The slope is the median of ``(ys[j] - ys[i]) / (xs[j] - xs[i])`` over every pair of points
     with different x (pairs sharing an x have no slope and are left out). It is exact up to
-    :data:`MAX_SLOPE_POINTS` points; with more it is the exact slope of that many evenly
+    `MAX_SLOPE_POINTS` points; with more it is the exact slope of that many evenly
     spaced ones (the first and last included).
 
     Parameters

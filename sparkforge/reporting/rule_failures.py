@@ -1,8 +1,10 @@
 """The validation rules that failed rows, one row per run, step and rule, as a DataFrame.
 
-:func:`rule_failures` flattens the log's ``rule_results`` arrays into a DataFrame users query
-(lazily: it starts no Spark job). The summary's per-step "top failing rules"
-(:class:`RuleFailureSummary`) are aggregated from the same rows, in Spark.
+[`rule_failures`][sparkforge.reporting.rule_failures.rule_failures] flattens the log's
+``rule_results`` arrays into a DataFrame users query (lazily: it starts no Spark job). The summary's
+per-step "top failing rules"
+([`RuleFailureSummary`][sparkforge.reporting.rule_failures.RuleFailureSummary]) are aggregated from
+the same rows, in Spark.
 
 Only rules that failed at least one row are kept: the validation engine records every rule of
 a step, the rules that passed (0 failed rows) included.
@@ -150,7 +152,7 @@ def rule_failures(
 
 
 def exploded(log: DataFrame) -> DataFrame:
-    """Return the :data:`RULE_FAILURE_COLUMNS` of an already filtered log (lazy)."""
+    """Return the `RULE_FAILURE_COLUMNS` of an already filtered log (lazy)."""
     return (
         log.where(F.col("row_kind") == "step")
         .select(

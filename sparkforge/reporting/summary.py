@@ -1,4 +1,6 @@
-"""What the run log says, per pipeline and per step, over a window: :func:`summarize`.
+"""What the run log says, per pipeline and per step, over a window.
+
+The answer of [`summarize`][sparkforge.reporting.summary.summarize].
 
 The log is read once (the window's rows, filter pushed down, cached for the three
 aggregations and released before returning). Run-level facts come from one row per run

@@ -1,10 +1,10 @@
 """Render one run's report as text for people.
 
-:func:`format_report` turns a :class:`~sparkforge.models.PipelineReport` into plain text: a
-header (pipeline, run, mode, status, times, the rows the run read from its sources and wrote),
-the counts of each phase, one table row per step, then the rules that failed rows, the
-watermarks of incremental steps and the errors. Instants are shown in UTC; ``-`` marks a count
-that was not measured.
+[`format_report`][sparkforge.reporting.format_report] turns a
+[`PipelineReport`][sparkforge.PipelineReport] into plain text: a header (pipeline, run, mode,
+status, times, the rows the run read from its sources and wrote), the counts of each phase, one
+table row per step, then the rules that failed rows, the watermarks of incremental steps and the
+errors. Instants are shown in UTC; ``-`` marks a count that was not measured.
 
 "Rows read" is what the run read from its sources: the input rows of its bronze steps. A silver
 step's input is (derived from) rows the bronze steps already read, so adding every step's input

@@ -1,10 +1,10 @@
 """How a metric of the run log moves over time, and whether it recently regressed.
 
-:func:`trends` reads the log once (pipeline, step and time-window filters pushed down), turns
-every measured value into one (series, instant, value) entry, and aggregates in Spark, in one
-job: exact per-bucket percentiles, and the exact medians of the recent and baseline windows.
-It collects only one row per series per bucket; the Theil-Sen slope over the bucket medians
-is fitted in Python (:mod:`sparkforge.reporting.robust`).
+[`trends`][sparkforge.reporting.trends.trends] reads the log once (pipeline, step and time-window
+filters pushed down), turns every measured value into one (series, instant, value) entry, and
+aggregates in Spark, in one job: exact per-bucket percentiles, and the exact medians of the recent
+and baseline windows. It collects only one row per series per bucket; the Theil-Sen slope over the
+bucket medians is fitted in Python (`sparkforge.reporting.robust`).
 
 Which values a series holds
 ---------------------------
@@ -193,7 +193,7 @@ def _aggregate(entries: DataFrame, args: TrendReport) -> DataFrame:
 
     Each value is counted in its bucket and, when its run started in the recent or the
     baseline window, once more in that window's group: one sort of the values within their
-    group gives every exact percentile (:func:`exact_percentiles`).
+    group gives every exact percentile (`exact_percentiles`).
     """
     as_of_us = (args.as_of - _EPOCH) // timedelta(microseconds=1)
     split_us = as_of_us - args.recent_days * _DAY_US
@@ -295,7 +295,7 @@ def trends(
     log
         The run log (any DataFrame with the log's columns).
     metric
-        One of :data:`METRICS`.
+        One of `METRICS`.
     pipeline_name, step
         Only these pipelines / steps (a name or names). With ``step``, no run series.
     bucket
@@ -315,7 +315,8 @@ def trends(
     Returns
     -------
     TrendReport
-        One :class:`TrendSeries` per pipeline and step (and per pipeline for the run series).
+        One [`TrendSeries`][sparkforge.reporting.trends.TrendSeries] per pipeline and step (and per
+        pipeline for the run series).
 
     Raises
     ------

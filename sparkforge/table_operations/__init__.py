@@ -12,30 +12,33 @@ everywhere:
 - Overwrites are Delta overwrites (history and time travel keep the old data); nothing here
   ever drops a table.
 - Delta's commit conflicts are retried a bounded number of times. Delta's Python conflict
-  classes share no common base, so they are listed in :data:`CONFLICT_ERRORS`; and because
-  delta-spark only converts the JVM's conflicts into those classes after an import with side
-  effects (``delta.exceptions.captured``, which sparkforge does not make), a conflict usually
-  arrives as a plain Py4J error, or on Spark Connect as a Connect exception carrying Delta's
-  error condition. :func:`is_conflict` recognises every form.
+  classes share no common base, so they are listed in
+  [`CONFLICT_ERRORS`][sparkforge.table_operations.CONFLICT_ERRORS]; and because delta-spark only
+  converts the JVM's conflicts into those classes after an import with side effects
+  (``delta.exceptions.captured``, which sparkforge does not make), a conflict usually arrives as a
+  plain Py4J error, or on Spark Connect as a Connect exception carrying Delta's error condition.
+  [`is_conflict`][sparkforge.table_operations.is_conflict] recognises every form.
 - An append may carry a Delta transaction identifier (``txnAppId`` / ``txnVersion``): Delta
   skips a write whose identifier it has already committed, atomically, which makes retries of
   the same write idempotent even across processes. A marker in the commit's ``userMetadata``
   lets the caller find its commit (version, rows) in the table history, or learn that Delta
   skipped it.
 - Every Spark or Delta failure leaves as a sparkforge error carrying Delta's reason without
-  the Py4J preamble (:func:`failure_reason`); nothing reaches into the JVM, so all of it runs
-  on Spark Connect.
+  the Py4J preamble ([`failure_reason`][sparkforge.table_operations.failure_reason]); nothing
+  reaches into the JVM, so all of it runs on Spark Connect.
 
 Modules
 -------
 ``identifiers``
     Which schema, table and column names are safe, and their quoting.
 ``table_ref``
-    :class:`TableRef`, one table by catalog name or by path.
+    [`TableRef`][sparkforge.table_operations.TableRef], one table by catalog name or by path.
 ``failures``
-    :func:`failure_reason` and the wrapping of Spark failures.
+    [`failure_reason`][sparkforge.table_operations.failure_reason] and the wrapping of Spark
+    failures.
 ``conflicts``
-    Commit conflicts: :func:`is_conflict`, :func:`retry_on_conflict`.
+    Commit conflicts: [`is_conflict`][sparkforge.table_operations.is_conflict],
+    [`retry_on_conflict`][sparkforge.table_operations.retry_on_conflict].
 ``ddl``
     The ``CREATE TABLE`` text: quoted names, escaped literals, column definitions.
 ``creation``
@@ -47,15 +50,18 @@ Modules
 ``history``
     Typed commits (UTC instants), versions, finding a commit by marker.
 ``detail``
-    :class:`TableDetail`, one ``DESCRIBE DETAIL``; typed ``DESCRIBE HISTORY`` reads (SQL).
+    [`TableDetail`][sparkforge.table_operations.TableDetail], one ``DESCRIBE DETAIL``; typed
+    ``DESCRIBE HISTORY`` reads (SQL).
 ``properties``
     Reading, checking and setting table properties.
 ``maintenance``
     ``OPTIMIZE`` (compaction, Z-order, clustering) and ``VACUUM``, with typed results.
 ``time_travel``
-    :func:`read_as_of` (a version or an instant) and :func:`restore`.
+    [`read_as_of`][sparkforge.table_operations.read_as_of] (a version or an instant) and
+    [`restore`][sparkforge.table_operations.restore].
 ``retention``
-    :func:`prune`: deleting whole runs older than a cutoff, in one commit.
+    [`prune`][sparkforge.table_operations.prune]: deleting whole runs older than a cutoff, in one
+    commit.
 """
 
 from __future__ import annotations

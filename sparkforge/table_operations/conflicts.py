@@ -1,13 +1,14 @@
 """Delta commit conflicts: recognising them in both their forms, and retrying through them.
 
 Delta's Python conflict classes share no common base, so they are listed in
-:data:`CONFLICT_ERRORS`; and because delta-spark only converts the JVM's conflicts into those
-classes after an import with side effects (``delta.exceptions.captured``, which sparkforge
-does not make), a conflict usually arrives as a plain Py4J error; on a Spark Connect session
-it arrives as one of PySpark's Connect exceptions (``pyspark.errors.exceptions.connect``),
-whose error condition (``getCondition()``) is Delta's, since no converter runs there.
-:func:`is_conflict` recognises all these forms; :func:`retry_on_conflict` retries a bounded
-number of times.
+[`CONFLICT_ERRORS`][sparkforge.table_operations.CONFLICT_ERRORS]; and because delta-spark only
+converts the JVM's conflicts into those classes after an import with side effects
+(``delta.exceptions.captured``, which sparkforge does not make), a conflict usually arrives as a
+plain Py4J error; on a Spark Connect session it arrives as one of PySpark's Connect exceptions
+(``pyspark.errors.exceptions.connect``), whose error condition (``getCondition()``) is Delta's,
+since no converter runs there. [`is_conflict`][sparkforge.table_operations.is_conflict] recognises
+all these forms; [`retry_on_conflict`][sparkforge.table_operations.retry_on_conflict] retries a
+bounded number of times.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Creating schemas and tables once, and checking what exists.
 
 Tables are created once with ``CREATE TABLE IF NOT EXISTS ... USING DELTA`` (the text built
-by :mod:`~sparkforge.table_operations.ddl`, names quoted and values escaped), never through
+by `ddl`, names quoted and values escaped), never through
 delta-spark's ``DeltaTable`` API, so creation works on Spark Connect sessions too; two writers
 racing to create the same table is normal and survived. A catalog table is created in its own
 catalog (a three-part name such as Unity Catalog's ``main.ops.run_log`` included). Whether a
@@ -214,7 +214,7 @@ def create_table_if_not_exists(
     the same moment, Delta rejects one of the two commits (with errors that differ by timing);
     this function then checks that the table exists and returns. A path table's ``_delta_log``
     without any commit, left by a creator killed before its first commit, is removed once half
-    the attempts have waited (see :func:`remove_abandoned_log`).
+    the attempts have waited (see `remove_abandoned_log`).
 
     Parameters
     ----------
@@ -250,7 +250,7 @@ def create_table_if_not_exists(
     TableOperationError
         ``IDENTIFIER_INVALID`` for an unusable clustering column (before any Spark call);
         ``TABLE_LOCATION_NOT_EMPTY`` when the catalog does not know the table but its
-        location holds files (see :func:`location_not_empty_error`);
+        location holds files (see `location_not_empty_error`);
         ``TABLE_OPERATION_FAILED`` when the table could not be created and does not exist;
         ``TABLE_LOG_ABANDONED`` when a commit-less log blocks creation and cannot safely be
         removed here (it names the directory to remove).

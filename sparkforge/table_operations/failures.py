@@ -1,8 +1,8 @@
 """Spark and Delta failures, told in sparkforge's terms.
 
-:func:`failure_reason` extracts what a Spark or Delta error says, without the Py4J preamble,
-for every path that wraps a Spark error (table operations, the writer, migration);
-:func:`operation_failed` wraps one into ``TABLE_OPERATION_FAILED``.
+[`failure_reason`][sparkforge.table_operations.failure_reason] extracts what a Spark or Delta error
+says, without the Py4J preamble, for every path that wraps a Spark error (table operations, the
+writer, migration); `operation_failed` wraps one into ``TABLE_OPERATION_FAILED``.
 
 On a Spark Connect session the errors are PySpark's Connect exceptions
 (``pyspark.errors.exceptions.connect``): plain Python exceptions whose text is the server's

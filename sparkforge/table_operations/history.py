@@ -4,7 +4,7 @@ The history is read with ``DESCRIBE HISTORY`` (SQL, never ``DeltaTable``), so it
 same way on classic and Spark Connect sessions.
 
 Delta reports a commit's time in the session time zone as a naive timestamp; here it is read
-as microseconds since the epoch (``unix_micros``), so :attr:`Commit.timestamp` is the same UTC
+as microseconds since the epoch (``unix_micros``), so `Commit.timestamp` is the same UTC
 instant whatever the session's and the Python process's time zones are.
 """
 
@@ -45,7 +45,8 @@ class Commit:
         The rows it wrote, as Delta's ``numOutputRows`` metric reports; None when Delta did
         not report it (a metadata-only commit, or metrics turned off).
     user_metadata : str or None
-        The commit's ``userMetadata`` (the marker of :func:`append`).
+        The commit's ``userMetadata`` (the marker of
+        [`append`][sparkforge.table_operations.append]).
     timestamp : datetime
         When it was committed, a UTC-aware instant.
 
@@ -106,8 +107,8 @@ def history(
 
     Notes
     -----
-    .. versionchanged:: 0.1.0
-       Read with ``DESCRIBE HISTORY``; the ``handle`` parameter (a ``DeltaTable``) is gone.
+    *Changed in 0.1.0:* Read with ``DESCRIBE HISTORY``; the ``handle`` parameter (a ``DeltaTable``)
+    is gone.
 
     Examples
     --------
@@ -236,7 +237,8 @@ def find_commit(
     table
         The table.
     marker
-        The marker given to :func:`append` or :func:`overwrite`.
+        The marker given to [`append`][sparkforge.table_operations.append] or
+        [`overwrite`][sparkforge.table_operations.overwrite].
     windows
         How many recent commits to look at, one window after another; None (last) looks at
         the whole history.
@@ -245,7 +247,8 @@ def find_commit(
     -------
     Commit or None
         The commit, or None when none of the looked-at commits carries the marker (for an
-        append with a :class:`Transaction`: Delta skipped it as already committed).
+        append with a [`Transaction`][sparkforge.table_operations.Transaction]: Delta skipped it as
+        already committed).
 
     Raises
     ------

@@ -154,7 +154,10 @@ def validate_identifier(name: object, *, kind: str = "table", catalog: str | Non
 
 
 def quote_identifier(name: str, *, kind: str = "table", catalog: str | None = None) -> str:
-    """Validate ``name`` (see :func:`validate_identifier`) and return it quoted for Spark SQL.
+    """Validate ``name`` and return it quoted for Spark SQL.
+
+    ``name`` is checked as [`validate_identifier`][sparkforge.table_operations.validate_identifier]
+    checks it.
 
     Examples
     --------

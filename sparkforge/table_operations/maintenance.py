@@ -1,6 +1,6 @@
 """Table maintenance: ``OPTIMIZE`` (compaction, Z-order, clustering) and ``VACUUM``.
 
-``RESTORE`` is in :mod:`~sparkforge.table_operations.time_travel`.
+``RESTORE`` is in `time_travel`.
 
 Everything here is SQL, never ``DeltaTable``, so it runs on Spark Connect sessions without
 Delta's Connect plugin too. Identifiers enter SQL text only quoted; the only values that do
@@ -61,7 +61,7 @@ def _argument_error(subject: str, problems: ProblemCollector) -> Exception:
 
 @dataclass(frozen=True, slots=True)
 class OptimizeResult(Result):
-    """What one :func:`optimize` did, in Delta's own counts.
+    """What one [`optimize`][sparkforge.table_operations.optimize] did, in Delta's own counts.
 
     Attributes
     ----------
@@ -123,7 +123,7 @@ class OptimizeResult(Result):
 
 @dataclass(frozen=True, slots=True)
 class VacuumResult(Result):
-    """What one :func:`vacuum` did.
+    """What one [`vacuum`][sparkforge.table_operations.vacuum] did.
 
     Attributes
     ----------
@@ -198,7 +198,8 @@ def optimize(
 
     On a table with clustering columns, OPTIMIZE clusters the files by them (liquid
     clustering) and ``zorder_by`` is refused. Rows are not changed, only rewritten into fewer
-    files; the old files stay until a :func:`vacuum` past the retention.
+    files; the old files stay until a [`vacuum`][sparkforge.table_operations.vacuum] past the
+    retention.
 
     Parameters
     ----------

@@ -45,11 +45,12 @@ def read_properties(spark: SparkSession, table: TableRef) -> dict[str, str]:
 
 
 def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
-    """Check that :func:`set_properties` can set ``properties``; return them as a dict.
+    """Check that ``properties`` can be set on a table; return them as a dict.
 
-    Keys are dotted words (``delta.logRetentionDuration``); values may hold any character but
+    [`set_properties`][sparkforge.table_operations.set_properties] checks its properties with
+    it. Keys are dotted words (``delta.logRetentionDuration``); values may hold any character but
     a quote, a backslash or a control character, and the value of a typed Delta property must
-    be one Delta accepts (see :mod:`sparkforge.table_operations.property_values`).
+    be one Delta accepts (see `sparkforge.table_operations.property_values`).
 
     Raises
     ------
@@ -95,8 +96,9 @@ def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
 def set_properties(spark: SparkSession, table: TableRef, properties: Mapping[str, str]) -> None:
     """Set table properties in one metadata-only commit (``ALTER TABLE ... SET TBLPROPERTIES``).
 
-    The properties are checked by :func:`validate_properties` before any Spark call; a commit
-    conflict with a concurrent writer is retried.
+    The properties are checked by
+    [`validate_properties`][sparkforge.table_operations.validate_properties] before any Spark call;
+    a commit conflict with a concurrent writer is retried.
 
     Raises
     ------

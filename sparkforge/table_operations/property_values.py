@@ -2,7 +2,7 @@ r"""Values of Delta's typed table properties that Delta would refuse, found befo
 
 Delta checks the value of each ``delta.*`` property it knows when the property is set, so a
 ``delta.appendOnly = 'yes'`` in a writer's config would pass the config and fail the first
-write. :func:`property_value_problem` answers the same question without Spark, for the
+write. `property_value_problem` answers the same question without Spark, for the
 properties whose rules are pinned down here. Every rule was checked against Delta 4.0.1 (see
 ``tests/integration/test_table_operations_property_values.py``, which sets each accepted and
 each refused form on a real table):

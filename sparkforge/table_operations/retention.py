@@ -4,7 +4,7 @@ All rows of a run carry the run's ``run_started_at``, so deleting the rows that 
 before the cutoff deletes whole runs only. The delete is SQL (``DELETE FROM``), never
 ``DeltaTable``; the cutoff enters the SQL text only as integers formatted here
 (``TIMESTAMP_MICROS(<int>)``, ``DATE_FROM_UNIX_DATE(<int>)``). The deleted runs stay readable
-by time travel (:func:`~sparkforge.table_operations.read_as_of`) until a VACUUM removes their
+by time travel ([`read_as_of`][sparkforge.table_operations.read_as_of]) until a VACUUM removes their
 files.
 """
 
@@ -37,7 +37,7 @@ _UNIX_EPOCH_DATE = date(1970, 1, 1)
 
 @dataclass(frozen=True, slots=True)
 class PruneResult(Result):
-    """What one :func:`prune` deleted.
+    """What one [`prune`][sparkforge.table_operations.prune] deleted.
 
     Attributes
     ----------

@@ -4,9 +4,11 @@ A session built without Delta fails late and obscurely: ``DeltaTable.*`` raises
 ``TypeError: 'JavaPackage' object is not callable`` (the Python API finds no JVM class), a
 write says ``[DATA_SOURCE_NOT_FOUND] ... delta``, and a session with the JARs but without the
 SQL extension or catalog says ``[DELTA_CONFIGURE_SPARK_SESSION_WITH_EXTENSION_AND_CATALOG]``
-or refuses to create a catalog table. :func:`check_delta_session` asks up front, touching
-nothing; :func:`missing_delta_error` recognises those failures after the fact. Both answer
-with ``DELTA_NOT_CONFIGURED``, naming the settings the session needs.
+or refuses to create a catalog table.
+[`check_delta_session`][sparkforge.table_operations.check_delta_session] asks up front, touching
+nothing; [`missing_delta_error`][sparkforge.table_operations.missing_delta_error] recognises those
+failures after the fact. Both answer with ``DELTA_NOT_CONFIGURED``, naming the settings the session
+needs.
 
 Nothing is cached: each call asks the session it is given.
 """

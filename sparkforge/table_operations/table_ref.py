@@ -1,9 +1,10 @@
 """TableRef: one Delta table, by catalog name (``[catalog.]schema.table``) or by storage path.
 
-Every name a :class:`TableRef` hands to Spark (``spark.read.table``, ``spark.catalog.tableExists``,
-``saveAsTable``, SQL) is its :attr:`TableRef.quoted` form, so
-keywords, digits first and dots cannot be misparsed. A relative path is resolved against
-Python's current directory when the reference is made, not against the JVM's start directory.
+Every name a [`TableRef`][sparkforge.table_operations.TableRef] hands to Spark
+(``spark.read.table``, ``spark.catalog.tableExists``, ``saveAsTable``, SQL) is its
+[`TableRef.quoted`][sparkforge.table_operations.TableRef.quoted] form, so keywords, digits first and
+dots cannot be misparsed. A relative path is resolved against Python's current directory when the
+reference is made, not against the JVM's start directory.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def resolve_path(path: str) -> str:
 class TableRef:
     """A Delta table, by catalog name (``[catalog.]schema.table``) or by storage path.
 
-    Build one with :meth:`named`, :meth:`parse` or :meth:`at_path`; they validate.
+    Build one with [`named`][sparkforge.table_operations.TableRef.named],
+    [`parse`][sparkforge.table_operations.TableRef.parse] or
+    [`at_path`][sparkforge.table_operations.TableRef.at_path]; they validate.
 
     Attributes
     ----------
@@ -108,7 +111,7 @@ class TableRef:
         ------
         TableOperationError
             ``IDENTIFIER_INVALID`` for a name the catalog cannot hold (see
-            :func:`~sparkforge.table_operations.validate_identifier`).
+            [`validate_identifier`][sparkforge.table_operations.validate_identifier]).
 
         Examples
         --------
@@ -147,7 +150,7 @@ class TableRef:
 
     @classmethod
     def at_path(cls, path: str) -> TableRef:
-        """Refer to the Delta table stored at ``path`` (a relative path: see :func:`resolve_path`).
+        """Refer to the Delta table stored at ``path`` (a relative path: see `resolve_path`).
 
         Raises
         ------

@@ -49,7 +49,7 @@ _MAX_REASON = 1000
 
 @dataclass(frozen=True, slots=True)
 class RestoreResult(Result):
-    """What one :func:`restore` did, in Delta's metrics.
+    """What one [`restore`][sparkforge.table_operations.restore] did, in Delta's metrics.
 
     Attributes
     ----------

@@ -8,12 +8,12 @@ skipped it. Overwrites are Delta overwrites: history and time travel keep the ol
 
 An append never creates its table implicitly. Delta (checked on 4.0.1) runs an append to an
 absent catalog table as ``CREATE TABLE AS SELECT`` and drops the ``userMetadata`` option from
-that commit, so the caller could not find its commit; :func:`append` therefore creates an
-absent table first (``create if not exists``, surviving racing creators), then appends, so
-every append commit carries its marker and its transaction identifier.
+that commit, so the caller could not find its commit; [`append`][sparkforge.table_operations.append]
+therefore creates an absent table first (``create if not exists``, surviving racing creators), then
+appends, so every append commit carries its marker and its transaction identifier.
 
 A session without Delta fails as ``DELTA_NOT_CONFIGURED`` (see
-:func:`~sparkforge.table_operations.session.check_delta_session`), not as a raw error.
+[`check_delta_session`][sparkforge.table_operations.check_delta_session]), not as a raw error.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ class Transaction:
     >>> Transaction("orders-load-2026-01-02")
     Transaction(app_id='orders-load-2026-01-02', version=0)
 
-    Pass it to :func:`append` or :func:`overwrite` as ``transaction=``.
+    Pass it to [`append`][sparkforge.table_operations.append] or
+    [`overwrite`][sparkforge.table_operations.overwrite] as ``transaction=``.
     """
 
     app_id: str
@@ -179,14 +180,15 @@ def append(
     transaction
         Makes the append idempotent: Delta skips it if this identifier was committed.
     marker
-        Stored as the commit's ``userMetadata``; :func:`find_commit` finds the commit by it.
+        Stored as the commit's ``userMetadata``;
+        [`find_commit`][sparkforge.table_operations.find_commit] finds the commit by it.
     options
         More Delta writer options (e.g. ``compression``).
     partition_by
         Partition columns of the table, used when the append creates it.
     max_attempts, backoff_secs, sleep
-        Conflict retries, see :func:`retry_on_conflict`, and how often to look again for a
-        table a concurrent creator is still committing.
+        Conflict retries, see [`retry_on_conflict`][sparkforge.table_operations.retry_on_conflict],
+        and how often to look again for a table a concurrent creator is still committing.
 
     Raises
     ------
@@ -250,13 +252,13 @@ def overwrite(
     table
         The target table (created if absent).
     transaction, marker, options
-        As for :func:`append`.
+        As for [`append`][sparkforge.table_operations.append].
     partition_by
         Partition columns (only needed when the overwrite creates or re-partitions the table).
     overwrite_schema
         Replace the table's schema with ``df``'s (``overwriteSchema``).
     max_attempts, backoff_secs, sleep
-        Conflict retries, see :func:`retry_on_conflict`.
+        Conflict retries, see [`retry_on_conflict`][sparkforge.table_operations.retry_on_conflict].
 
     Raises
     ------

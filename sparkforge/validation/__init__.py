@@ -1,13 +1,17 @@
 """Validation: rules applied in one pass, and the checks of reports and of the log table.
 
-- :mod:`~sparkforge.validation.rules`: rules per column (:class:`Rule`, :func:`normalize_rules`).
-- :mod:`~sparkforge.validation.engine`: the one aggregation pass that counts them
-  (:func:`apply_rules`, :func:`measure_rules`, :func:`check_threshold`).
-- :mod:`~sparkforge.validation.rates`: the validation-rate formula and its Column twin.
-- :mod:`~sparkforge.validation.report_checks`: the checks of a report before it is logged
-  (:func:`report_problems`).
-- :mod:`~sparkforge.validation.log_checks`: the checks of the log table itself
-  (:func:`schema_problems`, :func:`check_log_quality`).
+- `rules`: rules per column ([`Rule`][sparkforge.validation.Rule],
+  [`normalize_rules`][sparkforge.validation.normalize_rules]).
+- `engine`: the one aggregation pass that counts them
+  ([`apply_rules`][sparkforge.validation.apply_rules],
+  [`measure_rules`][sparkforge.validation.measure_rules],
+  [`check_threshold`][sparkforge.validation.check_threshold]).
+- `rates`: the validation-rate formula and its Column twin.
+- `report_checks`: the checks of a report before it is logged
+  ([`report_problems`][sparkforge.validation.report_problems]).
+- `log_checks`: the checks of the log table itself
+  ([`schema_problems`][sparkforge.validation.schema_problems],
+  [`check_log_quality`][sparkforge.validation.check_log_quality]).
 """
 
 from __future__ import annotations

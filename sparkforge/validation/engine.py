@@ -1,9 +1,10 @@
 """The validation pass: rules -> flag columns -> one aggregation counting every rule.
 
-:func:`apply_rules` counts and hands on the valid and invalid rows (persisted, so the rows
-handed on are the rows counted); :func:`measure_rules` only counts, for checks whose result
-is the counts (the log's data-quality checks). Either way it is one Spark action, however many
-rules there are.
+[`apply_rules`][sparkforge.validation.apply_rules] counts and hands on the valid and invalid rows
+(persisted, so the rows handed on are the rows counted);
+[`measure_rules`][sparkforge.validation.measure_rules] only counts, for checks whose result is the
+counts (the log's data-quality checks). Either way it is one Spark action, however many rules there
+are.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class ValidationCounts:
     >>> ValidationCounts(rows=4, valid_rows=3, invalid_rows=1).validation_rate
     75.0
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
     """
 
     rows: int
@@ -131,10 +132,11 @@ def check_threshold(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ValidationResult:
-    """The outcome of :func:`apply_rules`: counts, valid rows and invalid rows.
+    """The outcome of [`sparkforge.validation.apply_rules`][]: counts, valid rows and invalid rows.
 
-    The rows are served from a persisted DataFrame; call :meth:`release` (or use the result
-    as a context manager) when they are no longer needed.
+    The rows are served from a persisted DataFrame; call
+    [`release`][sparkforge.validation.ValidationResult.release] (or use the result as a context
+    manager) when they are no longer needed.
 
     Attributes
     ----------
@@ -143,10 +145,11 @@ class ValidationResult:
     valid_df : DataFrame
         The rows every rule passed, with the input's columns.
     invalid_df : DataFrame
-        The other rows, with the input's columns plus :data:`FAILED_RULES_COL`
-        (``array<string>``: the names of the rules each row failed).
+        The other rows, with the input's columns plus
+        [`FAILED_RULES_COL`][sparkforge.validation.FAILED_RULES_COL] (``array<string>``: the names
+        of the rules each row failed).
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
 
     Examples
     --------
@@ -215,7 +218,8 @@ def apply_rules(
     df
         The rows to validate.
     rules
-        Normalised rules (see :func:`normalize_rules`); none means every row is valid.
+        Normalised rules (see [`normalize_rules`][sparkforge.validation.normalize_rules]); none
+        means every row is valid.
     storage_level
         How the flagged rows are persisted between the count and their use.
 
@@ -276,8 +280,8 @@ def measure_rules(
 ) -> tuple[ValidationCounts, dict[str, object]]:
     """Count the rows, valid rows and failures per rule of ``df`` in one aggregation.
 
-    The counting half of :func:`apply_rules`, for callers that need only the counts (the log's
-    data-quality checks): nothing is persisted and no rows are handed on.
+    The counting half of [`apply_rules`][sparkforge.validation.apply_rules], for callers that need
+    only the counts (the log's data-quality checks): nothing is persisted and no rows are handed on.
 
     Parameters
     ----------

@@ -1,11 +1,11 @@
 """The checks of the log table itself: its schema, and the data quality of its rows.
 
-:func:`schema_problems` says whether a table can hold the log; :func:`check_log_quality`
-counts the rows failing each data-quality check. Each check is a named rule counted by the
-validation engine's one aggregation pass (:func:`sparkforge.validation.measure_rules`): one
-Spark job for all of them.
+[`schema_problems`][sparkforge.validation.schema_problems] says whether a table can hold the log;
+[`check_log_quality`][sparkforge.validation.check_log_quality] counts the rows failing each
+data-quality check. Each check is a named rule counted by the validation engine's one aggregation
+pass ([`sparkforge.validation.measure_rules`][]): one Spark job for all of them.
 
-The log's schema is read from :mod:`sparkforge.writer.models` when a check runs (the writer
+The log's schema is read from `sparkforge.writer.models` when a check runs (the writer
 imports this module, so it cannot be imported here at import time).
 """
 
@@ -66,7 +66,9 @@ class DataQualityCheck:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DataQualityResult:
-    """The result of :func:`check_log_quality` (and ``LogWriter.validate_data_quality``).
+    """The result of [`check_log_quality`][sparkforge.validation.check_log_quality].
+
+    ``LogWriter.validate_data_quality`` returns it too.
 
     Examples
     --------
@@ -139,10 +141,11 @@ def not_a_log_reason(actual: StructType) -> str | None:
 def schema_problems(actual: StructType) -> list[str]:
     """Say why a table with schema ``actual`` cannot hold the log (empty: it can).
 
-    Every :data:`~sparkforge.writer.LOG_SCHEMA` column must be there with the same type, and
+    Every [`LOG_SCHEMA`][sparkforge.writer.LOG_SCHEMA] column must be there with the same type, and
     nullable where the log may leave it NULL; more columns are fine if they are nullable (the
     writer leaves them NULL). A table sharing almost none of the log's columns gives one
-    problem starting with :data:`NOT_A_LOG` (see :func:`not_a_log_reason`).
+    problem starting with [`NOT_A_LOG`][sparkforge.validation.NOT_A_LOG] (see
+    [`not_a_log_reason`][sparkforge.validation.not_a_log_reason]).
 
     Parameters
     ----------

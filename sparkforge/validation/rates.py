@@ -1,8 +1,9 @@
 """The validation rate: the one formula, and its Column twin for rates computed in Spark.
 
-:func:`validation_rate` is defined in the pure :mod:`sparkforge.models.rates` (models may not
-import pyspark) and re-exported here next to :func:`validation_rate_column`, so the two can be
-read side by side.
+[`validation_rate`][sparkforge.validation.validation_rate] is defined in the pure
+`sparkforge.models.rates` (models may not import pyspark) and re-exported here next to
+[`validation_rate_column`][sparkforge.validation.validation_rate_column], so the two can be read
+side by side.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ __all__ = ["RATE_TOLERANCE", "validation_rate", "validation_rate_column"]
 
 
 def validation_rate_column(valid_rows: Column, invalid_rows: Column) -> Column:
-    """Return :func:`validation_rate` as a Column: 100 * valid / (valid + invalid), 100 if 0.
+    """Return [`validation_rate`][sparkforge.validation.validation_rate] as a Column.
+
+    That is 100 * valid / (valid + invalid), and 100 when there are no rows.
 
     Parameters
     ----------

@@ -1,10 +1,10 @@
 """The checks of a report before it is logged: types, ranges, and facts every run obeys.
 
-:func:`report_problems` returns every problem found in a
-:class:`~sparkforge.models.PipelineReport`, each with its field path, collected in one
-:class:`~sparkforge.errors.ProblemCollector`. A value already reported invalid (a negative
-count, a rate outside 0-100, an unknown status) is kept out of the cross-field checks, so one
-bad value gives one problem, not a chain of follow-on ones. Pure Python: no JVM needed.
+[`report_problems`][sparkforge.validation.report_problems] returns every problem found in a
+[`PipelineReport`][sparkforge.PipelineReport], each with its field path, collected in one
+[`ProblemCollector`][sparkforge.errors.ProblemCollector]. A value already reported invalid (a
+negative count, a rate outside 0-100, an unknown status) is kept out of the cross-field checks, so
+one bad value gives one problem, not a chain of follow-on ones. Pure Python: no JVM needed.
 """
 
 from __future__ import annotations

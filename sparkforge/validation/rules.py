@@ -1,17 +1,19 @@
 """Validation rules: predicates per column, applied in one pass over a DataFrame.
 
-(:mod:`sparkforge.validation.rules`: the rules and their normalisation; the pass that counts
-them is :mod:`sparkforge.validation.engine`. :mod:`sparkforge.validation` re-exports both.)
+(`sparkforge.validation.rules`: the rules and their normalisation; the pass that counts
+them is `sparkforge.validation.engine`. `sparkforge.validation` re-exports both.)
 
 Rules are written as ``{column: [predicate, ...]}``, where each predicate is a boolean
-:class:`~pyspark.sql.Column`. A rule can be named, either with :class:`Rule` in the list or by
-giving the column a mapping of rule name to predicate::
+`Column`. A rule can be named, either with [`Rule`][sparkforge.validation.Rule] in the list or by
+giving the column a mapping of rule name to predicate:
 
-    {
-        "order_id": [F.col("order_id").isNotNull()],
-        "amount": [Rule("non_negative", F.col("amount") >= 0)],
-        "status": {"known_status": F.col("status").isin("paid", "refunded")},
-    }
+```python
+{
+    "order_id": [F.col("order_id").isNotNull()],
+    "amount": [Rule("non_negative", F.col("amount") >= 0)],
+    "status": {"known_status": F.col("status").isin("paid", "refunded")},
+}
+```
 
 An unnamed rule is named after its expression as Spark prints it (``>=(amount, 0)``); name the
 rules whose results you track over time, since that text may change between Spark versions.
@@ -19,10 +21,10 @@ rules whose results you track over time, since that text may change between Spar
 A row is valid when every rule is TRUE for it. A rule that evaluates to NULL (say
 ``F.col("status").isin(...)`` on a NULL status) fails the row: the row is invalid, never lost.
 
-:func:`apply_rules` measures everything from one aggregation over the data: the rows, the valid
-and invalid rows, and the rows failing each rule. However many rules there are, it is one
-Spark action; the DataFrame is persisted first, so the valid and invalid rows handed on are the
-rows that were counted.
+[`apply_rules`][sparkforge.validation.apply_rules] measures everything from one aggregation over the
+data: the rows, the valid and invalid rows, and the rows failing each rule. However many rules there
+are, it is one Spark action; the DataFrame is persisted first, so the valid and invalid rows handed
+on are the rows that were counted.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class Rule:
     -----
     Rules do not compare equal by value: Spark Columns have no boolean equality.
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
 
     Examples
     --------
@@ -85,11 +87,12 @@ Rules: TypeAlias = "Mapping[str, Sequence[Column | Rule] | Mapping[str, Column]]
 class NamedRule:
     """A rule after normalisation: its name, the column it belongs to, and its predicate.
 
-    .. versionadded:: 0.1.0
+    *Added in 0.1.0.*
 
     Examples
     --------
-    :func:`normalize_rules` makes them (a Column needs a session, so this is no doctest):
+    [`normalize_rules`][sparkforge.validation.normalize_rules] makes them (a Column needs a session,
+    so this is no doctest):
 
     ```python
     from pyspark.sql import functions as F

@@ -12,7 +12,7 @@ served from here (docs/legacy.md); using one emits a ``DeprecationWarning`` nami
 replacement. Constants live in their modules: ``sparkforge.writer.config`` (``DEFAULT_*``,
 ``PARTITIONABLE_COLUMNS``) and ``sparkforge.writer.models`` (``LOG_COLUMNS``,
 ``LOG_SCHEMA_VERSION``, ``REQUIRED_COLUMNS``); the checks of a log table in
-:mod:`sparkforge.validation`.
+`sparkforge.validation`.
 """
 
 from __future__ import annotations

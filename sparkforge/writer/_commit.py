@@ -120,7 +120,7 @@ def marker_for(transaction: ops.Transaction | None, nonce: str, *, runs: int | N
     """Return the ``userMetadata`` of one write attempt: its transaction id, a nonce, its runs.
 
     The run count follows the nonce as ``;runs=N`` (no ``#`` in it, so the transaction id is
-    still everything before the last ``#``); :func:`logged_runs` reads it back.
+    still everything before the last ``#``); `logged_runs` reads it back.
 
     Examples
     --------

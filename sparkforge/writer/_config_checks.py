@@ -1,4 +1,4 @@
-"""The checks of :class:`~sparkforge.writer.WriterConfig`: each problem under its option."""
+"""The checks of [`WriterConfig`][sparkforge.writer.WriterConfig]: each problem under its option."""
 
 from __future__ import annotations
 

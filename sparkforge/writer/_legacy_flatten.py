@@ -1,6 +1,6 @@
 """The legacy report dict -> legacy rows, checking every place the legacy code crashed.
 
-Private helper of :mod:`sparkforge.writer.legacy` (``flatten_report_min`` and the legacy
+Private helper of `sparkforge.writer.legacy` (``flatten_report_min`` and the legacy
 writer); the rules are in docs/legacy.md.
 """
 

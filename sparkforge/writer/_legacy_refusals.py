@@ -1,6 +1,6 @@
 """The v1 methods a legacy-form writer refuses, each with ``WRITER_MODE_MISMATCH``.
 
-A :class:`~sparkforge.writer.legacy.LegacyLogWriter` has no :class:`WriterConfig`, so every
+A `LegacyLogWriter` has no [`WriterConfig`][sparkforge.writer.WriterConfig], so every
 ``LogWriter`` method that needs one is replaced here by a refusal that says how to build a v1
 writer. A unit test checks that no public ``LogWriter`` method is left without one.
 """
@@ -38,17 +38,17 @@ class V1Refusals(LogWriter):
 
     @override
     def write_report(self, *args: object, **kwargs: object) -> NoReturn:
-        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`append` instead."""
+        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has `append` instead."""
         raise v1_only("write_report")
 
     @override
     def write_reports(self, *args: object, **kwargs: object) -> NoReturn:
-        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`append` instead."""
+        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has `append` instead."""
         raise v1_only("write_reports")
 
     @override
     def read_logs(self, *args: object, **kwargs: object) -> NoReturn:
-        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has :meth:`show` instead."""
+        """Raise ``WRITER_MODE_MISMATCH``: the legacy writer has `show` instead."""
         raise v1_only("read_logs")
 
     @override

@@ -1,7 +1,7 @@
 """The legacy log table: its schema, how to recognise it, and its rows in v1 form.
 
-Private helper of :mod:`sparkforge.writer.migration` (and of the deprecated
-:mod:`sparkforge.writer.legacy`, which serves the schema as ``MIN_LOG_SCHEMA``); defined here
+Private helper of `sparkforge.writer.migration` (and of the deprecated
+`sparkforge.writer.legacy`, which serves the schema as ``MIN_LOG_SCHEMA``); defined here
 so that nothing but the package ``__init__`` has to import the deprecated module.
 """
 
@@ -88,7 +88,7 @@ _V1_TYPES: dict[str, tuple[T.DataType, ...]] = {f.name: (f.dataType,) for f in L
 
 
 def _migrated(source_df: DataFrame, *, pipeline_name: str, logged_at: datetime) -> DataFrame:
-    """Return the legacy rows as v1 rows (see :func:`migrate_legacy_table` for each column)."""
+    """Return the legacy rows as v1 rows (see `migrate_legacy_table` for each column)."""
     start_micros = F.unix_micros(F.col("run_started_at"))
 
     def instant_text(micros: Column) -> Column:

@@ -1,6 +1,6 @@
 """The migration's commit, checked: proof that it replaced exactly the version it read.
 
-Private helper of :mod:`sparkforge.writer.migration`. Delta records in each commit the
+Private helper of `sparkforge.writer.migration`. Delta records in each commit the
 version its transaction read (``readVersion``); a migration commit whose ``readVersion`` is
 the version the migration pinned and rewrote removed exactly the rows it rewrote. Otherwise
 the commit is undone with a ``RESTORE`` of the version before it.

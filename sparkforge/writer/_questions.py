@@ -1,7 +1,7 @@
-"""What a :class:`~sparkforge.writer.LogWriter` answers from its log, and how it shares it.
+"""What a [`LogWriter`][sparkforge.writer.LogWriter] answers from its log, and how it shares it.
 
 Each method reads the writer's own table and hands it to the function of the same name in
-:mod:`sparkforge.reporting`, which works on any log DataFrame; so the two always agree.
+`sparkforge.reporting`, which works on any log DataFrame; so the two always agree.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ class LogQuestions(WriterState):
     ) -> LogSummary:
         """Summarise the log: per pipeline and per step, runs, failures, durations, rows.
 
-        See :func:`sparkforge.reporting.summary` for every figure and what it is computed
-        from; this reads the writer's table once.
+        See [`sparkforge.reporting.summary`][sparkforge.reporting.summary.summarize] for every
+        figure and what it is computed from; this reads the writer's table once.
 
         Raises
         ------
@@ -86,7 +86,8 @@ class LogQuestions(WriterState):
         """Return one row per (run, step, rule) that rejected rows: no ``explode`` needed.
 
         Columns: ``pipeline_name``, ``run_id``, ``run_started_at``, ``step``, ``phase``,
-        ``rule``, ``column``, ``failed_rows`` (see :func:`sparkforge.reporting.rule_failures`).
+        ``rule``, ``column``, ``failed_rows`` (see
+        [`sparkforge.reporting.rule_failures`][sparkforge.reporting.rule_failures.rule_failures]).
 
         Examples
         --------
@@ -120,7 +121,8 @@ class LogQuestions(WriterState):
     ) -> TrendReport:
         """Follow ``metric`` over time per (pipeline, step): buckets, slope, regressions.
 
-        See :func:`sparkforge.reporting.trends` for the figures and the regression rule.
+        See [`sparkforge.reporting.trends`][sparkforge.reporting.trends.trends] for the figures and
+        the regression rule.
 
         Examples
         --------
@@ -166,7 +168,7 @@ class LogQuestions(WriterState):
     ) -> AnomalyReport:
         """Find the runs of the last ``detection_days`` that are out of line, and late pipelines.
 
-        See :func:`sparkforge.reporting.detect_anomalies` for the rule (robust, with training
+        See [`sparkforge.reporting.detect_anomalies`][] for the rule (robust, with training
         that never holds the scored points, and seasonality chosen per series).
 
         Examples
@@ -210,7 +212,7 @@ class LogQuestions(WriterState):
 
         ``format`` is ``"parquet"``, ``"csv"``, ``"json"`` or ``"openlineage"`` (JSON lines
         of events, in this writer's ``openlineage_namespace``); see
-        :func:`sparkforge.reporting.export`.
+        [`sparkforge.reporting.export`][sparkforge.reporting.export.export].
 
         Examples
         --------
@@ -246,7 +248,7 @@ class LogQuestions(WriterState):
         The report answers as of this writer's clock (now): the summary, a runs timeline,
         per pipeline the trends with the detected anomalies marked and regressions called out,
         the latest failures, the most failing rules and the log's data-quality checks; see
-        :func:`sparkforge.reporting.render_html`. Needs ``sparkforge[report]``.
+        [`sparkforge.reporting.render_html`][]. Needs ``sparkforge[report]``.
 
         Raises
         ------
@@ -290,7 +292,7 @@ class LogQuestions(WriterState):
 
         ``client`` defaults to ``OpenLineageClient()``, configured the client's usual way
         (``openlineage.yml``, ``OPENLINEAGE_URL`` ...); see
-        :func:`sparkforge.reporting.emit_openlineage`.
+        [`sparkforge.reporting.emit_openlineage`][].
 
         Examples
         --------

@@ -1,4 +1,4 @@
-"""The state every :class:`~sparkforge.writer.LogWriter` method shares, and its one read.
+"""The state every [`LogWriter`][sparkforge.writer.LogWriter] method shares, and its one read.
 
 ``LogWriter`` is assembled from this base, its own write and read methods (``core``), the
 questions it answers (``_questions``) and the upkeep of its table (``_upkeep``): each part
@@ -65,7 +65,7 @@ class Clock(Protocol):
 
 
 class WriterState:
-    """Build a v1 writer's state; the base of :class:`~sparkforge.writer.LogWriter`.
+    """Build a v1 writer's state; the base of [`LogWriter`][sparkforge.writer.LogWriter].
 
     ``__init__`` lives here so that type checkers read ``LogWriter(...)``'s signature from
     ``LogWriter.__new__``, whose overloads also type the legacy form as ``LegacyLogWriter``.
@@ -150,9 +150,10 @@ class WriterState:
 def writer_error(exc: SparkForgeError) -> SparkForgeError:
     """Return ``exc`` as the writer error of its kind, same code, params and problems.
 
-    Argument problems become :class:`WriterValidationError`, option problems
-    :class:`WriterConfigurationError`, table failures :class:`WriterTableError`; any other
-    sparkforge error (an export's) is returned as it is.
+    Argument problems become [`WriterValidationError`][sparkforge.writer.WriterValidationError],
+    option problems [`WriterConfigurationError`][sparkforge.writer.WriterConfigurationError], table
+    failures [`WriterTableError`][sparkforge.writer.WriterTableError]; any other sparkforge error
+    (an export's) is returned as it is.
 
     Examples
     --------

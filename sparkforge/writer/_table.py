@@ -56,7 +56,7 @@ def partition_problems(report: object, partition_columns: Sequence[str]) -> list
 
 
 def as_writer_error(exc: SparkForgeError) -> WriterTableError:
-    """Return ``exc`` as a :class:`WriterTableError` with the same code and params."""
+    """Return ``exc`` as a [`sparkforge.writer.WriterTableError`][], same code and params."""
     if isinstance(exc, WriterTableError):
         return exc
     error = WriterTableError(exc.code, exc.params)

@@ -1,7 +1,7 @@
 """The upkeep of a writer's log table over years: history, compaction, vacuum, retention, restore.
 
 Each method checks its arguments (every problem at once, before any Spark job) and calls the
-operation of :mod:`sparkforge.table_operations` that does the work with Delta's SQL.
+operation of `sparkforge.table_operations` that does the work with Delta's SQL.
 """
 
 from __future__ import annotations
@@ -252,9 +252,10 @@ class LogUpkeep(WriterState):
 
         Every row is kept with its values in one Delta commit; the previous version stays
         readable by time travel. A second, metadata-only commit gives the table the properties
-        of a new log table (:attr:`WriterConfig.effective_table_properties`) it lacks. Calling
-        it on a table this writer created does nothing. The rows are read at a pinned
-        version; a Delta conflict with a concurrent writer retries the whole migration up to
+        of a new log table
+        ([`effective_table_properties`][sparkforge.writer.WriterConfig.effective_table_properties])
+        it lacks. Calling it on a table this writer created does nothing. The rows are read at a
+        pinned version; a Delta conflict with a concurrent writer retries the whole migration up to
         ``max_commit_attempts`` (then ``TABLE_CONFLICT``), and an append that lands between
         the pinned read and the commit is kept by undoing the migration (a restore) and
         raising ``TABLE_CONCURRENT_CHANGE``: no row is lost. See docs/migration.md.
@@ -273,7 +274,7 @@ class LogUpkeep(WriterState):
         Raises
         ------
         WriterTableError
-            As :func:`sparkforge.writer.migrate_legacy_table` raises it: ``TABLE_NOT_FOUND``,
+            As [`sparkforge.writer.migrate_legacy_table`][] raises it: ``TABLE_NOT_FOUND``,
             ``TABLE_SCHEMA_MISMATCH``, ``TABLE_CONFLICT``, ``TABLE_CONCURRENT_CHANGE`` or
             ``TABLE_OPERATION_FAILED``.
 

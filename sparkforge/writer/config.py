@@ -1,10 +1,10 @@
-"""How a :class:`~sparkforge.writer.LogWriter` writes: :class:`WriterConfig` and its enums.
+"""How a [`sparkforge.writer.LogWriter`][] writes: [`sparkforge.writer.WriterConfig`][], enums.
 
 A config is frozen and validated when built: every invalid value is collected, then one
-:class:`~sparkforge.writer.exceptions.WriterConfigurationError` names each option at fault
+[`WriterConfigurationError`][sparkforge.writer.WriterConfigurationError] names each option at fault
 and echoes its value. Enumerated options take the enum or its value as a plain string
-(``write_mode="overwrite"``) and store the enum member. :class:`WriteMode` is
-:class:`sparkforge.models.WriteMode`, the one write-mode type of sparkforge.
+(``write_mode="overwrite"``) and store the enum member. [`WriteMode`][sparkforge.WriteMode] is
+[`sparkforge.models.WriteMode`][], the one write-mode type of sparkforge.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ writer option on_failure: expected one of 'raise', 'warn', got 'ignore'.
     """
 
     RAISE = "raise"
-    """Raise the :class:`~sparkforge.writer.exceptions.WriterError`."""
+    """Raise the [`WriterError`][sparkforge.writer.WriterError]."""
     WARN = "warn"
     """Log a warning and return a result whose ``error`` says what failed."""
 
@@ -223,18 +223,21 @@ class WriterConfig:
     write_mode
         Append to the log (default), or replace its rows with each call's.
     partition_columns
-        Partition columns of a new log table (see :data:`PARTITIONABLE_COLUMNS`); ``()`` for
+        Partition columns of a new log table (see `PARTITIONABLE_COLUMNS`); ``()`` for
         none.
     table_properties
-        Delta table properties of a new log table, over :data:`DEFAULT_TABLE_PROPERTIES`.
+        Delta table properties of a new log table, over `DEFAULT_TABLE_PROPERTIES`.
     batch_size
-        Most log rows per Delta commit in :meth:`~sparkforge.writer.LogWriter.write_reports`;
-        a run's rows always land in one commit.
+        Most log rows per Delta commit in
+        [`write_reports`][sparkforge.writer.LogWriter.write_reports]; a run's rows always land in
+        one commit.
     compression
-        Parquet codec of the data files written (see :class:`Compression`).
+        Parquet codec of the data files written (see
+        [`Compression`][sparkforge.writer.Compression]).
     enable_performance_monitoring
         Measure each write's duration and the driver's peak memory growth (sampled by a
-        background thread) into :meth:`~sparkforge.writer.LogWriter.get_performance_metrics`.
+        background thread) into
+        [`get_performance_metrics`][sparkforge.writer.LogWriter.get_performance_metrics].
     enable_data_quality_checks
         Check reports for consistency before writing (valid + invalid = validated rows, the
         rate matches the counts, no end before start, failures say why). Type and range checks
@@ -242,14 +245,15 @@ class WriterConfig:
     on_failure
         Raise on a failed write, or log a warning and return a failed result.
     deduplication
-        How already-logged runs are recognised (see :class:`Deduplication`).
-        ``deduplication="scan"`` cannot go with ``write_mode="overwrite"``.
+        How already-logged runs are recognised (see
+        [`Deduplication`][sparkforge.writer.Deduplication]). ``deduplication="scan"`` cannot go with
+        ``write_mode="overwrite"``.
     max_commit_attempts
         Attempts per commit while concurrent writers conflict.
     cluster_by
-        Liquid-clustering columns of a new log table (see :data:`CLUSTERABLE_COLUMNS`, at
+        Liquid-clustering columns of a new log table (see `CLUSTERABLE_COLUMNS`, at
         most 4), instead of partitioning: give ``partition_columns=()`` with it. Clustering
-        happens at :meth:`~sparkforge.writer.LogWriter.optimize`; it upgrades the table's
+        happens at [`optimize`][sparkforge.writer.LogWriter.optimize]; it upgrades the table's
         protocol for good, and some other Delta engines (delta-rs 1.6) can read such a table
         but not append to it. See docs/maintenance.md for the measured layouts.
     compact_every
@@ -259,12 +263,12 @@ class WriterConfig:
         partitioned by ``run_date`` only the days of that call's runs and later are
         rewritten; a clustered log is clustered incrementally; an unpartitioned one is
         compacted whole. None never compacts (see
-        :meth:`~sparkforge.writer.LogWriter.optimize`). A failed compaction never fails the
+        [`optimize`][sparkforge.writer.LogWriter.optimize]). A failed compaction never fails the
         write: it is logged and said in ``WriteResult.maintenance_error``.
     retention
         Keep runs for this long: after each call that committed, the writer deletes the runs
         that started before the UTC day ``now - retention`` falls in (whole days, whole runs,
-        one Delta DELETE; see :meth:`~sparkforge.writer.LogWriter.prune`). None keeps every
+        one Delta DELETE; see [`prune`][sparkforge.writer.LogWriter.prune]). None keeps every
         run. At least one day.
     openlineage_namespace
         The OpenLineage namespace of the jobs (one per pipeline) in exported events.

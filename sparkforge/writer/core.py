@@ -1,7 +1,7 @@
 """``LogWriter``: the user's one object for the Delta run log.
 
-Its methods are thin: the checks of a report live in :mod:`sparkforge.validation`, the
-report -> rows mapping in :mod:`sparkforge.writer.models`, the commits and their three outcomes
+Its methods are thin: the checks of a report live in `sparkforge.validation`, the
+report -> rows mapping in `sparkforge.writer.models`, the commits and their three outcomes
 (written, skipped by Delta, committed but not confirmed) in ``sparkforge.writer._commit``, and
 the table's lifecycle in ``sparkforge.writer._table``. The writer never re-reads the rows it
 wrote: the commit's own entry in the table history gives the version and Delta's row count.
@@ -60,7 +60,7 @@ class LogWriter(LogQuestions, LogUpkeep):
     Notes
     -----
     The legacy form ``LogWriter(spark, write_schema, logs_table_name)`` still works: it
-    returns a :class:`~sparkforge.writer.legacy.LegacyLogWriter` (an instance of
+    returns a `LegacyLogWriter` (an instance of
     ``LogWriter``) with the legacy methods and table; see docs/legacy.md.
 
     Examples
@@ -102,7 +102,7 @@ class LogWriter(LogQuestions, LogUpkeep):
     # ------------------------------------------------------------------ table
 
     def create_table(self) -> bool:
-        """Create the log table with :data:`LOG_SCHEMA`, its partitioning and properties.
+        """Create the log table: [`sparkforge.writer.LOG_SCHEMA`][], partitioning and properties.
 
         Nothing happens when it exists and can hold the log. Options that an existing table
         does not match (its partitioning, its properties) are logged as warnings: they apply
@@ -206,7 +206,7 @@ class LogWriter(LogQuestions, LogUpkeep):
             If any report is malformed (paths are prefixed ``reports[i].``); nothing is
             written.
         WriterTableError
-            As for :meth:`write_report`.
+            As for [`write_report`][sparkforge.writer.LogWriter.write_report].
 
         Examples
         --------

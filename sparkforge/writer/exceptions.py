@@ -1,17 +1,17 @@
-"""The log writer's errors, all rooted in :class:`sparkforge.errors.SparkForgeError`.
+"""The log writer's errors, all rooted in [`sparkforge.errors.SparkForgeError`][].
 
-::
-
-    SparkForgeError
-    └── WriterError
-        ├── WriterConfigurationError (also a ConfigurationError, ValueError)
-        ├── WriterValidationError    (also a ValidationError, ValueError): bad input,
-        │                             with every problem as (field path, reason)
-        └── WriterTableError         (also a TableOperationError, RuntimeError): the table
-            │                         is missing or incompatible, or Delta/Spark failed;
-            │                         the cause is chained
-            └── WriterCommitUnconfirmedError  WRITER_COMMIT_UNCONFIRMED: a write returned
-                                      but its commit could not be confirmed; .run_ids
+```text
+SparkForgeError
+└── WriterError
+    ├── WriterConfigurationError (also a ConfigurationError, ValueError)
+    ├── WriterValidationError    (also a ValidationError, ValueError): bad input,
+    │                             with every problem as (field path, reason)
+    └── WriterTableError         (also a TableOperationError, RuntimeError): the table
+        │                         is missing or incompatible, or Delta/Spark failed;
+        │                         the cause is chained
+        └── WriterCommitUnconfirmedError  WRITER_COMMIT_UNCONFIRMED: a write returned
+                                  but its commit could not be confirmed; .run_ids
+```
 """
 
 from __future__ import annotations

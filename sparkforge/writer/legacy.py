@@ -1,12 +1,12 @@
 """The deprecated legacy log writer API, kept so that code written against it keeps running.
 
-:func:`flatten_report_min`, :data:`MinimalLogRow`, :data:`MIN_LOG_SCHEMA` and the legacy
-``LogWriter(spark, write_schema, logs_table_name)`` (served by :class:`LegacyLogWriter`)
+`flatten_report_min`, `MinimalLogRow`, `MIN_LOG_SCHEMA` and the legacy
+``LogWriter(spark, write_schema, logs_table_name)`` (served by `LegacyLogWriter`)
 produce the rows they always did, and each use emits a ``DeprecationWarning`` naming its
 replacement. Where the legacy code crashed on a malformed report dict, they raise
-:class:`~sparkforge.writer.exceptions.WriterValidationError` listing every problem with its
+[`WriterValidationError`][sparkforge.writer.WriterValidationError] listing every problem with its
 path (``silver.orders_clean.write.rows_written``), and nothing is written. docs/legacy.md
-describes this API; :mod:`sparkforge.writer.migration` upgrades its table to schema v1.
+describes this API; `sparkforge.writer.migration` upgrades its table to schema v1.
 
 Nothing in sparkforge imports this module but ``sparkforge.writer`` (lazily, for the
 deprecated names) and ``LogWriter.__new__`` (for the legacy form).
@@ -44,10 +44,9 @@ __all__ = ["flatten_report_min", "LegacyLogWriter", "MIN_LOG_SCHEMA", "MinimalLo
 
 
 class MinimalLogRow(TypedDict):
-    """One row of the legacy log table; keys and order are those of :data:`MIN_LOG_SCHEMA`.
+    """One row of the legacy log table; keys and order are those of `MIN_LOG_SCHEMA`.
 
-    .. deprecated:: 0.1.0
-        Use :class:`sparkforge.writer.LogRow`.
+    *Deprecated since 0.1.0:* Use [`sparkforge.writer.LogRow`][].
     """
 
     run_mode: str
@@ -83,9 +82,8 @@ _REPLACEMENT = (
 def flatten_report_min(report: Mapping[str, object]) -> list[MinimalLogRow]:
     """Flatten a legacy report dict into legacy log rows, one per step.
 
-    .. deprecated:: 0.1.0
-        Build a :class:`~sparkforge.models.PipelineReport` and use
-        :func:`sparkforge.writer.rows_from_report` (or ``LogWriter.write_report``).
+    *Deprecated since 0.1.0:* Build a [`PipelineReport`][sparkforge.PipelineReport] and use
+    [`sparkforge.writer.rows_from_report`][] (or ``LogWriter.write_report``).
 
     Parameters
     ----------
@@ -137,15 +135,14 @@ def flatten_report_min(report: Mapping[str, object]) -> list[MinimalLogRow]:
 class LegacyLogWriter(V1Refusals, LogWriter):
     """The legacy ``LogWriter(spark, write_schema, logs_table_name)``.
 
-    ``LogWriter(spark, "schema", "table")`` returns one: it is a :class:`LogWriter` whose
-    table has the legacy schema :data:`MIN_LOG_SCHEMA`, with the legacy methods
-    :meth:`create_table`, :meth:`append` and :meth:`show`. The v1 methods (``write_report``,
+    ``LogWriter(spark, "schema", "table")`` returns one: it is a
+    [`LogWriter`][sparkforge.writer.LogWriter] whose table has the legacy schema `MIN_LOG_SCHEMA`,
+    with the legacy methods `create_table`, `append` and `show`. The v1 methods (``write_report``,
     ``write_reports``, ``read_logs``, ``validate_data_quality``, ``migrate_legacy_table``
     and ``create_table()`` without a report) raise ``WRITER_MODE_MISMATCH``.
 
-    .. deprecated:: 0.1.0
-        Use ``LogWriter(spark, WriterConfig(table_schema=..., table_name=...))``. Building
-        one, and each legacy method call, emits a ``DeprecationWarning``.
+    *Deprecated since 0.1.0:* Use ``LogWriter(spark, WriterConfig(table_schema=...,
+    table_name=...))``. Building one, and each legacy method call, emits a ``DeprecationWarning``.
 
     Parameters
     ----------
@@ -215,13 +212,13 @@ class LegacyLogWriter(V1Refusals, LogWriter):
 
         Earlier versions stay readable by time travel.
 
-        .. deprecated:: 0.1.0
-            Use ``LogWriter(spark, WriterConfig(...)).create_table()`` and ``write_report``.
+        *Deprecated since 0.1.0:* Use ``LogWriter(spark, WriterConfig(...)).create_table()`` and
+        ``write_report``.
 
         Returns
         -------
         DataFrame
-            The rows written, with :data:`MIN_LOG_SCHEMA`.
+            The rows written, with `MIN_LOG_SCHEMA`.
 
         Raises
         ------
@@ -252,20 +249,21 @@ class LegacyLogWriter(V1Refusals, LogWriter):
     def append(self, report: Mapping[str, object]) -> DataFrame:
         """Append the report's rows to the table (creating it if absent).
 
-        .. deprecated:: 0.1.0
-            Use :meth:`LogWriter.write_report` with a :class:`~sparkforge.models.PipelineReport`.
+        *Deprecated since 0.1.0:* Use
+        [`LogWriter.write_report`][sparkforge.writer.LogWriter.write_report] with a
+        [`PipelineReport`][sparkforge.PipelineReport].
 
         Returns
         -------
         DataFrame
-            The rows written, with :data:`MIN_LOG_SCHEMA`.
+            The rows written, with `MIN_LOG_SCHEMA`.
 
         Raises
         ------
         WriterValidationError
             For a malformed report, before any Spark call; nothing is written.
         WriterTableError
-            As for :meth:`create_table`.
+            As for `create_table`.
         """
         warnings.warn(
             "LogWriter.append(report) is deprecated; use write_report(report) on a "
@@ -278,8 +276,7 @@ class LegacyLogWriter(V1Refusals, LogWriter):
     def show(self, n: int | None = None) -> None:
         """Print the table's first ``n`` rows (``DataFrame.show``; 20 when ``n`` is None).
 
-        .. deprecated:: 0.1.0
-            Use ``read_logs().show(n)``.
+        *Deprecated since 0.1.0:* Use ``read_logs().show(n)``.
 
         Raises
         ------

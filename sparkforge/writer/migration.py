@@ -1,9 +1,9 @@
 """The migration of a legacy log table to schema v1, in place, safe under concurrent writers.
 
-:func:`migrate_legacy_table` rewrites a legacy log table with the v1 columns in one Delta
-overwrite, keeping every row and the table's history. It reads the table at one pinned
-version and proves, from the commit's own ``readVersion`` in the table history, that the
-overwrite replaced exactly that version; a writer that committed in between is never lost
+[`migrate_legacy_table`][sparkforge.writer.migrate_legacy_table] rewrites a legacy log table with
+the v1 columns in one Delta overwrite, keeping every row and the table's history. It reads the table
+at one pinned version and proves, from the commit's own ``readVersion`` in the table history, that
+the overwrite replaced exactly that version; a writer that committed in between is never lost
 (see the function's Notes).
 """
 
@@ -54,7 +54,7 @@ _FIRST_BACKOFF_SECS = 0.2
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MigrationResult:
-    """What :func:`migrate_legacy_table` did.
+    """What [`migrate_legacy_table`][sparkforge.writer.migrate_legacy_table] did.
 
     Attributes
     ----------
@@ -97,7 +97,7 @@ class MigrationResult:
 def legacy_run_id(
     run_mode: str | None, started_at: datetime | None, ended_at: datetime | None
 ) -> str:
-    """Return the ``run_id`` that :func:`migrate_legacy_table` gives a legacy run.
+    """Return the ``run_id`` that [`sparkforge.writer.migrate_legacy_table`][] gives a legacy run.
 
     The legacy log has no run id; a run is known by its mode and its start and end instants.
     The id is ``"legacy-"`` and the first 32 hex digits of the SHA-256 of
@@ -178,7 +178,7 @@ def migrate_legacy_table(
     table_properties: Mapping[str, str] = DEFAULT_TABLE_PROPERTIES,
     max_commit_attempts: int = DEFAULT_MAX_COMMIT_ATTEMPTS,
 ) -> MigrationResult:
-    """Upgrade a legacy log table to :data:`~sparkforge.writer.LOG_SCHEMA` (v1), in place.
+    """Upgrade a legacy log table to [`LOG_SCHEMA`][sparkforge.writer.LOG_SCHEMA] (v1), in place.
 
     The table is read at one pinned version, and one Delta overwrite (with
     ``overwriteSchema``) rewrites that version's rows with the v1 columns; the table is never
@@ -202,7 +202,7 @@ def migrate_legacy_table(
         The ``logged_at`` of every migrated row (a timezone-aware instant; default: now).
     table_properties
         The properties a log table should have (default
-        :data:`~sparkforge.writer.config.DEFAULT_TABLE_PROPERTIES`). Only those the table lacks are
+        `DEFAULT_TABLE_PROPERTIES`). Only those the table lacks are
         set; values it already has are kept.
     max_commit_attempts
         How many times the whole migration (pin, read, rebuild, commit) is tried while other
@@ -236,7 +236,7 @@ def migrate_legacy_table(
     Every legacy column keeps its values: counts become BIGINT, ``validation_rate`` DOUBLE
     (the FLOAT value exactly). The new columns are filled as follows:
 
-    - ``run_id``: :func:`legacy_run_id` of the row's mode and run instants. Legacy runs with
+    - ``run_id``: `legacy_run_id` of the row's mode and run instants. Legacy runs with
       the same mode and the same start and end (both missing, say) cannot be told apart and
       share an id.
     - ``run_status`` and ``step_status``: ``"unknown"`` (the legacy log did not record them).
@@ -322,7 +322,7 @@ def _attempt(
     wanted: Mapping[str, str],
     attempt: int,
 ) -> MigrationResult:
-    """Pin, read, rebuild and commit once; raise :class:`_Moved` to be tried again."""
+    """Pin, read, rebuild and commit once; raise `_Moved` to be tried again."""
     try:
         if not ops.table_exists(spark, table):
             raise WriterTableError("TABLE_NOT_FOUND", {"table": str(table)})

@@ -3,11 +3,11 @@
 One row per step per run (``row_kind = "step"``), and one ``row_kind = "run"`` row for a run
 that has no steps or failed outside any step, so failed runs are never invisible. The legacy
 columns come first with their names and meanings, counts widened to BIGINT and the rate to
-DOUBLE; the new columns follow. :func:`rows_from_report` is pure Python and needs no JVM
-(``pyspark.sql.types`` is plain Python). The checks of a report before it is written are
-:func:`sparkforge.validation.report_problems` (re-exported here), those of the log table
-:mod:`sparkforge.validation.log_checks` (whose result types are re-exported here). The write
-results live in :mod:`sparkforge.writer.results` (re-exported here too).
+DOUBLE; the new columns follow. [`rows_from_report`][sparkforge.writer.rows_from_report] is pure
+Python and needs no JVM (``pyspark.sql.types`` is plain Python). The checks of a report before it is
+written are [`sparkforge.validation.report_problems`][] (re-exported here), those of the log table
+`sparkforge.validation.log_checks` (whose result types are re-exported here). The write
+results live in `sparkforge.writer.results` (re-exported here too).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class RuleResultRow(TypedDict):
 
 
 class LogRow(TypedDict):
-    """One row of the log table; keys and order are those of :data:`LOG_SCHEMA`.
+    """One row of the log table; keys and order are those of [`sparkforge.writer.LOG_SCHEMA`][].
 
     Examples
     --------
@@ -212,7 +212,8 @@ def rows_from_report(
     Parameters
     ----------
     report
-        The run's report. It is not checked here: see :func:`report_problems`.
+        The run's report. It is not checked here: see
+        [`report_problems`][sparkforge.validation.report_problems].
     execution_context
         Where the run executed; defaults to ``report.context``.
     logged_at

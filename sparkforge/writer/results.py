@@ -38,7 +38,8 @@ class WriteResult:
         counts of ``commit_rows_written``.
     commit_rows_written
         Delta's row count of each commit in ``table_versions``, in the same order; None where
-        Delta's metrics did not say (see :attr:`rows_unknown_commits`).
+        Delta's metrics did not say (see
+        [`rows_unknown_commits`][sparkforge.writer.WriteResult.rows_unknown_commits]).
     table_versions
         The table version of each commit this call made.
     duration_secs
@@ -164,7 +165,7 @@ class WriterMetrics:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LogCommit:
-    """One commit of the log table, newest first in :meth:`~sparkforge.writer.LogWriter.history`.
+    """One commit of the log table, as [`history`][sparkforge.writer.LogWriter.history] lists them.
 
     Parameters
     ----------
