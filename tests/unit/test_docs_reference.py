@@ -36,9 +36,17 @@ def documented_names(module: str, text: str | None = None) -> tuple[list[str], d
     if text is None:
         text = (REFERENCE / PAGES[module]).read_text(encoding="utf-8")
     names = []
+    public = importlib.import_module(module)
     for path in _RENDERED.findall(text):
         owner, _, name = path.rpartition(".")
-        assert owner == module, f"{PAGES[module]} renders {path}, not a name of {module}"
+        if owner != module:
+            # A function re-exported under the name of its own submodule (``summary``) is
+            # rendered from its home (``sparkforge.reporting.summary.summarize``): griffe
+            # would resolve the package's name to the submodule.
+            found = getattr(importlib.import_module(owner), name)
+            aliases = [n for n in public.__all__ if getattr(public, n) is found]
+            assert aliases, f"{PAGES[module]} renders {path}, not a name of {module}"
+            name = aliases[0]
         names.append(name)
     links = {m["name"]: m["target"] for m in _LINKED.finditer(text)}
     return names, links
