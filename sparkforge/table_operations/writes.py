@@ -81,6 +81,12 @@ def _write(
     try:
         if table.path is not None:
             writer.save(table.path)
+        elif WriteMode(mode) is WriteMode.APPEND and not partition_by:
+            # The append to an existing table that saveAsTable makes (AppendData by name),
+            # asked for directly: PySpark 3.5's saveAsTable, called from a thread other than
+            # the session's (a pipeline's parallel steps), takes Spark's v1 path, which sees a
+            # Delta table's empty catalog schema and refuses the append.
+            df.writeTo(table.quoted).options(**(options or {})).append()
         else:
             writer.saveAsTable(table.quoted)
     except Exception as exc:

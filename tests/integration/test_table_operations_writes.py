@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -141,6 +142,32 @@ def test_append_racing_creators_all_commit_with_their_markers(
     assert table.read(spark).count() == 2 * writers
     operations = [op for _, op, _ in _history(spark, table)]
     assert operations == ["CREATE TABLE"] + ["WRITE"] * writers
+
+
+def test_append_from_another_thread_keeps_marker_transaction_and_options(
+    spark: SparkSession, schema: str
+) -> None:
+    # A pipeline's parallel steps append from worker threads, to tables an overwrite created.
+    table = tables.TableRef.named(schema, "events")
+    tables.overwrite(_rows(spark, 1), table)
+    transaction = tables.Transaction(app_id=f"app-{uuid.uuid4()}", version=1)
+    wider = spark.createDataFrame([(2, "k0", "new")], f"{ROWS_DDL}, note STRING")
+
+    def write(marker: str) -> None:
+        tables.append(
+            wider, table, transaction=transaction, marker=marker, options={"mergeSchema": "true"}
+        )
+
+    for marker in ("first", "retry"):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(write, marker).result(timeout=300)
+    commit = tables.find_commit(spark, table, "first")
+    assert commit is not None
+    assert (commit.operation, commit.num_output_rows) == ("WRITE", 1)
+    assert tables.find_commit(spark, table, "retry") is None  # the same transaction: skipped
+    stored = table.read(spark)
+    assert stored.columns == ["id", "kind", "note"]
+    assert sorted(stored.select("id", "note").collect()) == [(1, None), (2, "new")]
 
 
 # ----------------------------------------------------------------------------- overwrites
