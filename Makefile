@@ -13,9 +13,10 @@ JAVA_HOME ?= $(shell j=$$(command -v java 2>/dev/null) && dirname $$(dirname $$(
 export JAVA_HOME
 export PYSPARK_PYTHON := $(abspath $(PY))
 export SPARKFORGE_DELTA_JARS := $(abspath .cache/jars)
-# Coverage floors (line + branch): the writer's is the plan's; the package's is the measured one.
+# Coverage floors (line + branch): the writer's is the plan's; the package's is the measured one
+# (96% on a clean-clone `make test`, 2026-12-07) less a margin for runs that skip a test.
 WRITER_COVERAGE  ?= 95
-PACKAGE_COVERAGE ?= 85
+PACKAGE_COVERAGE ?= 94
 # The reliability suite appends its figures (inputs tried, kills, rows lost) here as JSON lines.
 export SPARKFORGE_RELIABILITY_REPORT ?= $(abspath .cache/reliability-figures.jsonl)
 
