@@ -27,6 +27,8 @@ from tests.factories import BASE_TIME, make_failed_before_steps, make_report
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from sparkforge.models import PipelineReport
+
 #: The console script installed next to this Python.
 SCRIPT = Path(sys.executable).with_name("sparkforge")
 
@@ -96,23 +98,25 @@ def run_script(*args: str, env: dict[str, str] | None = None, cwd: str | None = 
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 
+def billing_runs() -> list[PipelineReport]:
+    """Return ``billing``'s two runs: OK_RUN, then FAILED_RUN an hour later (step 1 failed)."""
+    return [
+        make_report(pipeline="billing", run_id=OK_RUN),
+        make_report(
+            pipeline="billing",
+            run_id=FAILED_RUN,
+            start=BASE_TIME + timedelta(hours=1),
+            failed_step=1,
+        ),
+    ]
+
+
 @pytest.fixture(scope="session")
 def scenario_log(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> str:
     """Return a path log: ``billing`` runs written by LogWriter, then the scenario's rows."""
     path = str(tmp_path_factory.mktemp("cli_log") / "run_log")
     writer = LogWriter(spark, WriterConfig(table_path=path))
-    writer.write_reports(
-        [
-            make_report(pipeline="billing", run_id=OK_RUN),
-            make_report(
-                pipeline="billing",
-                run_id=FAILED_RUN,
-                start=BASE_TIME + timedelta(hours=1),
-                failed_step=1,
-            ),
-            make_failed_before_steps(pipeline="billing"),
-        ]
-    )
+    writer.write_reports([*billing_runs(), make_failed_before_steps(pipeline="billing")])
     rows = scenario()
     spark.createDataFrame(rows, LOG_SCHEMA).write.format("delta").mode("append").save(path)
     return path

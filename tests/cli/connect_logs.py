@@ -13,7 +13,7 @@ import sys
 from datetime import timedelta
 
 from sparkforge.writer import LogWriter, WriterConfig
-from tests.cli.conftest import FAILED_RUN, OK_RUN
+from tests.cli.conftest import billing_runs
 from tests.factories import BASE_TIME, make_report
 from tests.remote_support import orders_report
 
@@ -31,17 +31,8 @@ def write_logs(url: str, shared: str, upkeep: str) -> dict[str, int]:
     try:
         orders = [orders_report(day) for day in range(ORDERS_DAYS - 1)]
         orders.append(orders_report(ORDERS_DAYS - 1, valid=9000))
-        billing = [
-            make_report(pipeline="billing", run_id=OK_RUN),
-            make_report(
-                pipeline="billing",
-                run_id=FAILED_RUN,
-                start=BASE_TIME + timedelta(hours=1),
-                failed_step=1,
-            ),
-        ]
         shared_writer = LogWriter(session, WriterConfig(table_path=shared))
-        shared_writer.write_reports([*orders, *billing])
+        shared_writer.write_reports([*orders, *billing_runs()])
         # One commit per run: the runs started 2026-03-01, 100 and 200 days before.
         writer = LogWriter(session, WriterConfig(table_path=upkeep))
         for day in range(UPKEEP_RUNS):
