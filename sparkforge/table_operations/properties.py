@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 from sparkforge.table_operations.conflicts import retry_on_conflict
 from sparkforge.table_operations.detail import describe_table
 from sparkforge.table_operations.identifiers import identifier_error
-from sparkforge.table_operations.property_values import property_value_problem
+from sparkforge.table_operations.property_values import (
+    property_value_problem,
+    retention_order_problem,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,6 +93,9 @@ def validate_properties(properties: Mapping[str, str]) -> dict[str, str]:
         if problem is not None:
             raise identifier_error("table property", key, problem)
         checked[key] = value
+    out_of_order = retention_order_problem(checked)
+    if out_of_order is not None:
+        raise identifier_error("table property", *out_of_order)
     return checked
 
 

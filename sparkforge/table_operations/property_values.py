@@ -5,7 +5,7 @@ Delta checks the value of each ``delta.*`` property it knows when the property i
 write. `property_value_problem` answers the same question without Spark, for the
 properties whose rules are pinned down here. Every rule was checked against Delta 4.0.1 (see
 ``tests/integration/test_table_operations_property_values.py``, which sets each accepted and
-each refused form on a real table):
+each refused form on a real table; Delta 4.3.1 agrees):
 
 =========================================  ==============================================
 property                                    values Delta accepts
@@ -25,6 +25,10 @@ property                                    values Delta accepts
 ``delta.dataSkippingNumIndexedCols``        an integer from -1 to 2147483647
 =========================================  ==============================================
 
+`retention_order_problem` adds the one rule between two of them: Delta 4.3 wants
+``delta.logRetentionDuration`` at least as long as ``delta.deletedFileRetentionDuration``
+(checked against Delta 4.3.1 by the same test file); sparkforge asks it on every version.
+
 Delta matches ``delta.*`` keys without regard to case, and so does this module. Values holding
 a character outside ASCII are left to Delta (Java's case and digit rules differ from
 Python's there), and so are ``auto`` and ``legacy`` for ``delta.autoOptimize.autoCompact``:
@@ -35,7 +39,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["property_value_problem"]
+__all__ = ["property_value_problem", "retention_order_problem"]
 
 _BOOLEAN_KEYS = frozenset(
     {
@@ -117,16 +121,22 @@ def _amount_micros(amount: str, unit: str, per_unit: int) -> int | None:
 
 
 def _interval_problem(value: str) -> str | None:
+    problem, _ = _interval_value(value)
+    return problem
+
+
+def _interval_value(value: str) -> tuple[str | None, int]:
+    """Return why Delta refuses the interval ``value`` (or None), and its microseconds."""
     text = value.strip(_TRIMMED)
     if not text:
-        return f"its value {_shown(value)} is empty: Delta accepts {_INTERVAL_EXAMPLE}"
+        return f"its value {_shown(value)} is empty: Delta accepts {_INTERVAL_EXAMPLE}", 0
     words = [word for word in text.split(" ") if word]
     if words[0].lower() == "interval":
         words = words[1:]
     refused = f"its value {_shown(value)} is not {_INTERVAL_EXAMPLE}"
     too_large = f"its value {_shown(value)} is too large for an interval"
     if not words or len(words) % 2:
-        return refused
+        return refused, 0
     # Spark holds an interval's months and days in ints and the rest in a long, and fails on
     # any overflow while adding up; Delta then wants no months and a total of 0 or more.
     months = days = micros = 0
@@ -134,38 +144,39 @@ def _interval_problem(value: str) -> str | None:
         unit = unit_word.lower()
         unit = unit[:-1] if unit.endswith("s") else unit
         if unit not in _UNIT_MICROS:
-            return refused
+            return refused, 0
         per_unit = _UNIT_MICROS[unit]
         if per_unit is None or per_unit >= _MICROS_PER_DAY:
             if not _INTEGER.fullmatch(amount):
-                return refused
+                return refused, 0
             count = int(amount) * (12 if unit == "year" else 7 if unit == "week" else 1)
             if per_unit is None:
                 months += count
             else:
                 days += count
             if max(abs(months), abs(days)) > _INT_MAX:
-                return too_large
+                return too_large, 0
             continue
         part = _amount_micros(amount, unit, per_unit)
         if part is None:
-            return refused
+            return refused, 0
         micros += part
         if abs(micros) > _LONG_MAX:
-            return too_large
+            return too_large, 0
     if months:
         return (
             f"its value {_shown(value)} counts months or years, which Delta does not accept "
             "here: give days (e.g. 'interval 365 days')"
-        )
+        ), 0
     # Delta adds the days, as microseconds, in a long that wraps around (checked on 4.0.1:
     # 2147483647 days pass, 106751992 days wrap below zero and are refused).
     exact = days * _MICROS_PER_DAY + micros
-    if (exact + 2**63) % 2**64 - 2**63 < 0:
+    wrapped = (exact + 2**63) % 2**64 - 2**63
+    if wrapped < 0:
         if exact >= 0:
-            return too_large
-        return f"its value {_shown(value)} is negative: Delta accepts durations of 0 or more"
-    return None
+            return too_large, 0
+        return f"its value {_shown(value)} is negative: Delta accepts durations of 0 or more", 0
+    return None, wrapped
 
 
 def property_value_problem(key: str, value: str) -> str | None:
@@ -216,3 +227,63 @@ give days (e.g. 'interval 365 days')"
     if normalized in _INTEGER_MINIMUM:
         return _integer_problem(normalized, value)
     return None
+
+
+#: Delta's default ``delta.deletedFileRetentionDuration`` (one week), in microseconds.
+_DEFAULT_DELETED_FILE_RETENTION_MICROS = 7 * _MICROS_PER_DAY
+
+
+def retention_order_problem(properties: dict[str, str]) -> tuple[str, str] | None:
+    """Return the property and the reason when the log would be kept shorter than removed files.
+
+    Delta 4.3 refuses a ``delta.logRetentionDuration`` shorter than the table's
+    ``delta.deletedFileRetentionDuration`` (one week unless set): the log must outlive the
+    files it still points to. Earlier Delta versions took such a pair; sparkforge refuses it
+    on every version. Like Delta 4.3.1, it compares within the properties set together: the
+    file retention is the one in ``properties``, else Delta's default, even when the table
+    already holds a shorter one (give it again in the same call).
+
+    Parameters
+    ----------
+    properties
+        The properties to set (keys without regard to case); values already accepted by
+        `property_value_problem`.
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        The key of the log retention as given and the reason, or None.
+
+    Examples
+    --------
+    >>> retention_order_problem({"delta.logRetentionDuration": "interval 1 day"})
+    ('delta.logRetentionDuration', "its value 'interval 1 day' is shorter than \
+delta.deletedFileRetentionDuration ('interval 1 week', Delta's default): Delta keeps the log at \
+least as long as the files it removed")
+    >>> retention_order_problem(
+    ...     {"delta.logRetentionDuration": "1 day", "delta.deletedFileRetentionDuration": "1 day"}
+    ... ) is None
+    True
+    """
+    by_key = {key.lower(): (key, value) for key, value in properties.items()}
+    log = by_key.get("delta.logretentionduration")
+    if log is None or not log[1].isascii():
+        return None
+    deleted = by_key.get("delta.deletedfileretentionduration")
+    if deleted is not None and not deleted[1].isascii():
+        return None
+    log_problem, log_micros = _interval_value(log[1])
+    if deleted is None:
+        deleted_micros = _DEFAULT_DELETED_FILE_RETENTION_MICROS
+        deleted_shown = "'interval 1 week', Delta's default"
+    else:
+        deleted_problem, deleted_micros = _interval_value(deleted[1])
+        if deleted_problem is not None:
+            return None
+        deleted_shown = _shown(deleted[1])
+    if log_problem is not None or log_micros >= deleted_micros:
+        return None
+    return log[0], (
+        f"its value {_shown(log[1])} is shorter than delta.deletedFileRetentionDuration "
+        f"({deleted_shown}): Delta keeps the log at least as long as the files it removed"
+    )

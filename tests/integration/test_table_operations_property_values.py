@@ -3,7 +3,8 @@
 Each case sets one value on a real Delta table (``ALTER TABLE ... SET TBLPROPERTIES``, where
 Delta checks its typed properties) and compares Delta's answer with
 :func:`~sparkforge.table_operations.property_values.property_value_problem`'s. Checked on
-Delta 4.0.1; an upgrade that changes a rule fails here.
+Delta 4.0.1 and 4.3.1; an upgrade that changes a rule fails here. The order of the two
+retentions (Delta 4.3 wants the log kept at least as long as removed files) is checked apart.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from importlib.metadata import version
+
+from sparkforge.errors import TableOperationError
+from sparkforge.table_operations.properties import validate_properties
 from sparkforge.table_operations.property_values import property_value_problem
 
 if TYPE_CHECKING:
@@ -20,6 +25,11 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 pytestmark = pytest.mark.delta
+
+#: Each log retention is set with a file retention of 0 in the same statement, so that Delta
+#: >= 4.3's order of the two (judged within one statement, a week when it sets none) never
+#: decides the value's own check.
+_SET_WITH = {"delta.logretentionduration": ", 'delta.deletedFileRetentionDuration' = '0 days'"}
 
 BOOLEAN_ACCEPTED = ["true", "false", "TRUE", "False", "tRuE"]
 BOOLEAN_REFUSED = ["yes", "no", "1", "0", "", " true", "true ", "t", "on"]
@@ -98,7 +108,8 @@ def set_property(
             spark.sql(f"CREATE TABLE delta.`{path}` (a INT) USING delta")
             tables[key.lower()] = path
         statement = (
-            f"ALTER TABLE delta.`{tables[key.lower()]}` SET TBLPROPERTIES ('{key}' = '{value}')"
+            f"ALTER TABLE delta.`{tables[key.lower()]}` "
+            f"SET TBLPROPERTIES ('{key}' = '{value}'{_SET_WITH.get(key.lower(), '')})"
         )
         try:
             spark.sql(statement)
@@ -127,3 +138,36 @@ def test_property_value_problem_leaves_platform_values_to_delta(
 ) -> None:
     assert property_value_problem(key, value) is None
     assert set_property(key, value) is not None  # open-source Delta 4.0.1 refuses it
+
+
+def _delta_orders_retentions() -> bool:
+    major, minor = (int(part) for part in version("delta-spark").split(".")[:2])
+    return (major, minor) >= (4, 3)
+
+
+def test_a_log_kept_shorter_than_removed_files_is_refused_before_delta_is_asked(
+    spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = str(tmp_path_factory.mktemp("order") / "t")
+    spark.sql(f"CREATE TABLE delta.`{path}` (a INT) USING delta")
+    short_log = {
+        "delta.logRetentionDuration": "interval 1 day",
+        "delta.deletedFileRetentionDuration": "interval 2 days",
+    }
+    with pytest.raises(TableOperationError, match="delta.logRetentionDuration.*shorter than"):
+        validate_properties(short_log)
+    with pytest.raises(TableOperationError, match="Delta's default"):
+        validate_properties({"DELTA.logRetentionDuration": "12 hours"})
+    pairs = ", ".join(f"'{key}' = '{value}'" for key, value in short_log.items())
+    try:
+        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({pairs})")
+        refused = False
+    except Exception:
+        refused = True
+    # Delta >= 4.3 refuses the pair itself; earlier versions took it.
+    assert refused is _delta_orders_retentions()
+    # The same log retention with removed files kept no longer: both sparkforge and Delta agree.
+    equal = {**short_log, "delta.deletedFileRetentionDuration": "24 hours"}
+    assert validate_properties(equal) == equal
+    pairs = ", ".join(f"'{key}' = '{value}'" for key, value in equal.items())
+    spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({pairs})")

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 
 from sparkforge.errors import TableOperationError
 from sparkforge.table_operations import validate_properties
-from sparkforge.table_operations.property_values import property_value_problem
+from sparkforge.table_operations.property_values import (
+    property_value_problem,
+    retention_order_problem,
+)
 from sparkforge.writer import WriterConfig, WriterConfigurationError
 
 BOOLEAN_KEYS = [
@@ -175,3 +178,49 @@ def test_property_value_problem_lets_good_values_through_the_config() -> None:
     assert validate_properties(properties) == properties
     config = WriterConfig(table_schema="ops", table_name="run_log", table_properties=properties)
     assert dict(config.table_properties) == properties
+
+
+@given(log_hours=st.integers(0, 24 * 60), deleted_hours=st.integers(0, 24 * 60) | st.none())
+def test_retention_order_problem_is_a_log_kept_shorter_than_removed_files(
+    log_hours: int, deleted_hours: int | None
+) -> None:
+    properties = {"delta.logRetentionDuration": f"interval {log_hours} hours"}
+    if deleted_hours is not None:
+        properties["Delta.DeletedFileRetentionDuration"] = f"{deleted_hours} hours"
+    kept = 7 * 24 if deleted_hours is None else deleted_hours
+    found = retention_order_problem(properties)
+    assert (found is not None) is (log_hours < kept)
+    if found is not None:
+        assert found[0] == "delta.logRetentionDuration"
+        assert f"'interval {log_hours} hours'" in found[1]
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [
+        {"delta.deletedFileRetentionDuration": "interval 1 day"},
+        {"delta.logRetentionDuration": "interval 1 month"},  # its own problem, said apart
+        {"delta.logRetentionDuration": "1 day", "delta.deletedFileRetentionDuration": "forever"},
+    ],
+    ids=["no-log-retention", "log-unparsed", "deleted-unparsed"],
+)
+def test_retention_order_problem_judges_only_two_readable_retentions(
+    properties: dict[str, str],
+) -> None:
+    assert retention_order_problem(properties) is None
+
+
+def test_a_short_log_retention_is_refused_by_the_config() -> None:
+    with pytest.raises(WriterConfigurationError) as refused:
+        WriterConfig(
+            table_schema="ops",
+            table_name="run_log",
+            table_properties={"delta.logRetentionDuration": "interval 2 days"},
+        )
+    assert "shorter than delta.deletedFileRetentionDuration" in refused.value.params["reason"]
+    both = {
+        "delta.logRetentionDuration": "interval 2 days",
+        "delta.deletedFileRetentionDuration": "interval 2 days",
+    }
+    config = WriterConfig(table_schema="ops", table_name="run_log", table_properties=both)
+    assert dict(config.table_properties) == both
