@@ -9,11 +9,10 @@ retentions (Delta 4.3 wants the log kept at least as long as removed files) is c
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 import pytest
-
-from importlib.metadata import version
 
 from sparkforge.errors import TableOperationError
 from sparkforge.table_operations.properties import validate_properties
@@ -154,7 +153,7 @@ def test_a_log_kept_shorter_than_removed_files_is_refused_before_delta_is_asked(
         "delta.logRetentionDuration": "interval 1 day",
         "delta.deletedFileRetentionDuration": "interval 2 days",
     }
-    with pytest.raises(TableOperationError, match="delta.logRetentionDuration.*shorter than"):
+    with pytest.raises(TableOperationError, match=r"delta\.logRetentionDuration.*shorter than"):
         validate_properties(short_log)
     with pytest.raises(TableOperationError, match="Delta's default"):
         validate_properties({"DELTA.logRetentionDuration": "12 hours"})
