@@ -41,7 +41,11 @@ __all__ = ["optimize", "OptimizeResult", "retention_hours_of", "vacuum", "Vacuum
 DEFAULT_RETENTION_HOURS = 168.0
 _UNIX_EPOCH_DATE = date(1970, 1, 1)
 _CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
-_DELTA_REFUSED_RETENTION = re.compile(r"such a low retention period")
+# Delta's refusal of a retention below its check: the message up to Delta 4.2, the error
+# class from Delta 4.3 on.
+_DELTA_REFUSED_RETENTION = re.compile(
+    r"such a low retention period|DELTA_VACUUM_RETENTION_PERIOD_TOO_SHORT"
+)
 _HOURS_PER_UNIT = {
     "week": 168.0,
     "day": 24.0,

@@ -200,10 +200,13 @@ def test_real_conflict_is_retried_or_reported(spark: SparkSession, table_path: s
     table = ops.TableRef.at_path(table_path)
     ops.create_table_if_not_exists(spark, table, SCHEMA)
 
-    @F.udf("long")
-    def slowly(value: int) -> int:
+    def wait_then(value: int) -> int:
         time.sleep(4)
         return value
+
+    # A lambda has no annotations: PySpark >= 4.1 reads a function's (string) annotations to
+    # pick a pandas or Arrow UDF and refuses plain ones.
+    slowly = F.udf(lambda value: wait_then(value), "long")
 
     def slow_rows() -> DataFrame:
         return rows(spark, 1).withColumn("id", slowly(F.col("id")))
