@@ -1,10 +1,11 @@
-"""How a [`sparkforge.writer.LogWriter`][] writes: [`sparkforge.writer.WriterConfig`][], enums.
+"""How a [`sparkforge.writer.LogWriter`][] writes: [`sparkforge.writer.WriterConfig`][].
 
 A config is frozen and validated when built: every invalid value is collected, then one
 [`WriterConfigurationError`][sparkforge.writer.WriterConfigurationError] names each option at fault
 and echoes its value. Enumerated options take the enum or its value as a plain string
 (``write_mode="overwrite"``) and store the enum member. [`WriteMode`][sparkforge.WriteMode] is
-[`sparkforge.models.WriteMode`][], the one write-mode type of sparkforge.
+[`sparkforge.models.WriteMode`][], the one write-mode type of sparkforge; the other enums are in
+`sparkforge.writer.options` (and importable from here and from `sparkforge.writer`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sparkforge.errors import SparkForgeError, TableOperationError
 from sparkforge.models import WriteMode, WriteModeName
 from sparkforge.table_operations import TableRef, validate_properties
 from sparkforge.writer._config_checks import OptionChecks, option_reason
 from sparkforge.writer.exceptions import WriterConfigurationError
+from sparkforge.writer.options import (
+    Compression,
+    CompressionName,
+    Deduplication,
+    DeduplicationName,
+    FailurePolicy,
+    FailurePolicyName,
+)
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -109,90 +118,6 @@ PARTITIONABLE_COLUMNS: frozenset[str] = frozenset(
 _PATTERN_FIELDS = frozenset({"table_name", "environment"})
 _MAX_BATCH_SIZE = 10_000_000
 _MAX_COMMIT_ATTEMPTS = 50
-
-
-class _OptionEnum(str, Enum):
-    """A ``str`` enum of option values that prints as its value."""
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-
-class Compression(_OptionEnum):
-    """Parquet codecs the log's data files may use.
-
-    ``lz4_raw``, not Hadoop's ``lz4`` framing, which other Parquet readers cannot decode.
-
-    Examples
-    --------
-    >>> WriterConfig(table_schema="ops", table_name="run_log", compression="zstd").compression
-    <Compression.ZSTD: 'zstd'>
-    """
-
-    SNAPPY = "snappy"
-    ZSTD = "zstd"
-    GZIP = "gzip"
-    LZ4_RAW = "lz4_raw"
-    UNCOMPRESSED = "uncompressed"
-
-
-#: The values of :class:`Compression`, for options given as plain strings.
-CompressionName = Literal["snappy", "zstd", "gzip", "lz4_raw", "uncompressed"]
-
-
-class Deduplication(_OptionEnum):
-    """How a write recognises runs already in the log.
-
-    Examples
-    --------
-    >>> WriterConfig(table_schema="ops", table_name="run_log").deduplication
-    <Deduplication.TRANSACTION: 'transaction'>
-    >>> try:
-    ...     WriterConfig(table_schema="ops", table_name="run_log", write_mode="overwrite",
-    ...         deduplication="scan")
-    ... except ValueError as exc:  # a WriterConfigurationError
-    ...     print(exc.params["option"])
-    write_mode, deduplication
-    """
-
-    TRANSACTION = "transaction"
-    """Each commit carries a Delta transaction identifier derived from its runs; Delta skips a
-    commit whose identifier it already holds, atomically, even across processes. A retry of
-    the same call is caught; a run resent in a different grouping (first in a
-    ``write_reports`` batch, then alone) is not."""
-    SCAN = "scan"
-    """``"transaction"`` plus a look-up of the run ids in the table before writing (one
-    read): catches every resent run, whatever call first wrote it."""
-    NONE = "none"
-    """Plain appends; a retried run is logged twice. The cheapest write."""
-
-
-#: The values of :class:`Deduplication`, for options given as plain strings.
-DeduplicationName = Literal["transaction", "scan", "none"]
-
-
-class FailurePolicy(_OptionEnum):
-    """What a failed write does.
-
-    Examples
-    --------
-    >>> WriterConfig(table_schema="ops", table_name="run_log", on_failure="warn").on_failure
-    <FailurePolicy.WARN: 'warn'>
-    >>> WriterConfig(table_schema="ops", table_name="run_log", on_failure="ignore")
-    Traceback (most recent call last):
-    ...
-    sparkforge.writer.exceptions.WriterConfigurationError: [WRITER_CONFIG_INVALID] Invalid \
-writer option on_failure: expected one of 'raise', 'warn', got 'ignore'.
-    """
-
-    RAISE = "raise"
-    """Raise the [`WriterError`][sparkforge.writer.WriterError]."""
-    WARN = "warn"
-    """Log a warning and return a result whose ``error`` says what failed."""
-
-
-#: The values of :class:`FailurePolicy`, for options given as plain strings.
-FailurePolicyName = Literal["raise", "warn"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
