@@ -30,6 +30,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyspark
+import pytest
 from pyspark.sql import functions as F
 
 from sparkforge.errors import SparkForgeError
@@ -42,6 +44,16 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from sparkforge.models import PipelineReport
+
+#: The Connect server's JAR in the installed pyspark, which a test server is started from.
+#: PySpark 4's wheel ships it; 3.5's does not (there it is the Maven artifact spark-connect_2.12).
+CONNECT_SERVER_JARS = sorted((Path(pyspark.__file__).parent / "jars").glob("spark-connect_*.jar"))
+#: Skips a module that starts a Connect server when the installed pyspark cannot serve one.
+needs_connect_server = pytest.mark.skipif(
+    not CONNECT_SERVER_JARS,
+    reason="this pyspark ships no Spark Connect server JAR (pyspark/jars/spark-connect_*.jar)",
+)
+
 
 #: Daily runs of the ``orders`` pipeline before the one whose rows jump.
 TRAINING_RUNS = 9

@@ -58,7 +58,8 @@ Modules
     ``OPTIMIZE`` (compaction, Z-order, clustering) and ``VACUUM``, with typed results.
 ``time_travel``
     [`read_as_of`][sparkforge.table_operations.read_as_of] (a version or an instant) and
-    [`restore`][sparkforge.table_operations.restore].
+    [`restore`][sparkforge.table_operations.restore];
+    [`version_frame`][sparkforge.table_operations.version_frame] (a version with its own schema).
 ``retention``
     [`prune`][sparkforge.table_operations.prune]: deleting whole runs older than a cutoff, in one
     commit.
@@ -101,7 +102,12 @@ from sparkforge.table_operations.properties import (
 from sparkforge.table_operations.retention import PruneResult, prune
 from sparkforge.table_operations.session import check_delta_session, missing_delta_error
 from sparkforge.table_operations.table_ref import TableRef
-from sparkforge.table_operations.time_travel import RestoreResult, read_as_of, restore
+from sparkforge.table_operations.time_travel import (
+    RestoreResult,
+    read_as_of,
+    restore,
+    version_frame,
+)
 from sparkforge.table_operations.writes import Transaction, append, overwrite
 
 __all__ = [
@@ -141,4 +147,5 @@ __all__ = [
     "VacuumResult",
     "validate_identifier",
     "validate_properties",
+    "version_frame",
 ]

@@ -40,7 +40,8 @@ _VACUUM_OPERATIONS = frozenset({"VACUUM START", "VACUUM END"})
 _UNAVAILABLE = re.compile(
     r"Cannot time travel|DELTA_VERSION_NOT_FOUND|DELTA_TIMESTAMP_GREATER_THAN_COMMIT"
     r"|DELTA_TIMESTAMP_EARLIER_THAN_COMMIT_RETENTION|is before the earliest version"
-    r"|is after the latest version|DELTA_CANNOT_RESTORE_TABLE_VERSION"
+    r"|is after the latest version|is after the latest commit timestamp"
+    r"|DELTA_CANNOT_RESTORE_TABLE_VERSION"
     r"|DELTA_CANNOT_RESTORE_TIMESTAMP|Not all files from version \d+ are available"
 )
 _MISSING_PATH = re.compile(r"PATH_NOT_FOUND|FILE_NOT_EXIST|FileNotFoundException")
@@ -200,6 +201,24 @@ def _version_at(spark: SparkSession, table: TableRef, micros: int, point: str) -
     )
 
 
+def version_frame(spark: SparkSession, table: TableRef, version: int) -> DataFrame:
+    """Return the table as it was at ``version``, with that version's schema.
+
+    ``SELECT ... VERSION AS OF``: on Spark 3.5 a catalog table read with the ``versionAsOf``
+    reader option keeps the table's current schema, so a version from before a schema change
+    reads wrongly or not at all; the SQL form resolves the version's own schema on every line.
+
+    Examples
+    --------
+    With a session ``spark`` and a ``table`` (the integration tests run this):
+
+    ```python
+    version_frame(spark, table, 0).count()  # the rows of the first commit
+    ```
+    """
+    return spark.sql(f"SELECT * FROM {table.sql_name} VERSION AS OF {int(version)}")
+
+
 def read_as_of(
     spark: SparkSession,
     table: TableRef,
@@ -273,11 +292,10 @@ def read_as_of(
     if instant is not None and table.path is None:
         option = ("versionAsOf", str(_version_at(spark, table, micros, point)))
     try:
-        reader = spark.read.option(*option)
         if table.path is not None:
-            frame = reader.format("delta").load(table.path)
+            frame = spark.read.format("delta").option(*option).load(table.path)
         else:
-            frame = reader.table(table.quoted)
+            frame = version_frame(spark, table, int(option[1]))
         _ = frame.schema  # resolves the read now, on Spark Connect too
     except Exception as exc:
         refused = time_travel_error(table, point, exc)

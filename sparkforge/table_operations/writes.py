@@ -18,10 +18,12 @@ A session without Delta fails as ``DELTA_NOT_CONFIGURED`` (see
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from sparkforge.errors import TableOperationError
@@ -65,6 +67,26 @@ class Transaction:
     version: int = 0
 
 
+def _overwrites_in_place(
+    df: DataFrame, table: TableRef, mode: WriteMode | WriteModeName, partition_by: Sequence[str]
+) -> bool:
+    """Whether an overwrite of an existing catalog table goes through ``writeTo``.
+
+    Only on Spark 3.5, from a thread other than the main one (a pipeline's parallel steps),
+    where ``saveAsTable`` would drop the table. Elsewhere ``saveAsTable`` overwrites through
+    Delta's catalog, which keeps the history and records the commit as ``CREATE OR REPLACE
+    TABLE AS SELECT``; ``writeTo``'s overwrite records it as ``WRITE``, with the same schema
+    enforcement, properties and history. A re-partitioning overwrite (given ``partition_by``)
+    and the creation of a table stay with ``saveAsTable``.
+    """
+    if WriteMode(mode) is not WriteMode.OVERWRITE or partition_by:
+        return False
+    if threading.current_thread() is threading.main_thread():
+        return False
+    spark = df.sparkSession
+    return int(spark.version.split(".")[0]) < 4 and table_exists(spark, table)
+
+
 def _write(
     df: DataFrame,
     table: TableRef,
@@ -87,6 +109,11 @@ def _write(
             # the session's (a pipeline's parallel steps), takes Spark's v1 path, which sees a
             # Delta table's empty catalog schema and refuses the append.
             df.writeTo(table.quoted).options(**(options or {})).append()
+        elif _overwrites_in_place(df, table, mode, partition_by):
+            # PySpark 3.5's saveAsTable from such a thread takes the same v1 path, which
+            # overwrites by dropping the table and creating it again: its history is gone.
+            # Delta's own overwrite (OverwriteByExpression of everything) keeps it.
+            df.writeTo(table.quoted).options(**(options or {})).overwrite(F.lit(True))
         else:
             writer.saveAsTable(table.quoted)
     except Exception as exc:

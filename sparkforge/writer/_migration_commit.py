@@ -63,10 +63,7 @@ def _recent_commits(spark: SparkSession, table: TableRef) -> list[_Commit]:
 
 def _read_at(spark: SparkSession, table: TableRef, version: int) -> DataFrame:
     """Return the table as it was at ``version`` (Delta time travel)."""
-    reader = spark.read.format("delta").option("versionAsOf", str(version))
-    if table.path is not None:
-        return reader.load(table.path)
-    return reader.table(table.quoted)
+    return ops.version_frame(spark, table, version)
 
 
 def _verified_commit(spark: SparkSession, table: TableRef, marker: str, pinned: int) -> _Commit:

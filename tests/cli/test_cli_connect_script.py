@@ -25,7 +25,7 @@ from tests.cli import connect_logs
 from tests.cli.conftest import FAILED_RUN, OK_RUN, run_script
 from tests.cli.connect_logs import ORDERS_DAYS, UPKEEP_RUNS
 from tests.factories import BASE_TIME
-from tests.remote_support import run_child
+from tests.remote_support import needs_connect_server, run_child
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from examples.remote_spark import ConnectServer
     from tests.cli.conftest import Outcome
 
-pytestmark = [pytest.mark.delta, pytest.mark.slow]
+pytestmark = [pytest.mark.delta, pytest.mark.slow, needs_connect_server]
 
 #: Seconds the log-writing child may take (a loaded machine needs far more than an idle one).
 CHILD_TIMEOUT_SECS = 1200

@@ -23,7 +23,7 @@ def test_harness_delta_history_and_time_travel(spark: SparkSession, schema: str)
         (1, "WRITE"),
     ]
     assert spark.table(table).count() == 5
-    version_0 = spark.read.option("versionAsOf", 0).table(table)
+    version_0 = spark.sql(f"SELECT * FROM {table} VERSION AS OF 0")
     assert sorted(row.id for row in version_0.collect()) == [0, 1, 2]
 
 

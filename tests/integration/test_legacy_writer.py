@@ -118,7 +118,7 @@ def test_legacy_writer_appends_shows_and_overwrites(
         (1, "WRITE"),
         (0, "CREATE TABLE"),
     ]
-    assert table_rows(spark.read.option("versionAsOf", 2).table(name)) == both
+    assert table_rows(spark.sql(f"SELECT * FROM {name} VERSION AS OF 2")) == both
 
 
 def test_legacy_writer_bad_input_writes_nothing(spark: SparkSession, schema: str) -> None:

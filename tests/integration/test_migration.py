@@ -260,9 +260,7 @@ def test_migrate_legacy_table_takes_the_default_layout(
 def test_migrate_legacy_table_time_travel_gives_the_legacy_table(
     spark: SparkSession, migrated: Migrated
 ) -> None:
-    before_df = spark.read.option("versionAsOf", migrated.result.version_before).table(
-        migrated.table.fqn
-    )
+    before_df = ops.version_frame(spark, migrated.table, migrated.result.version_before)
     assert [(f.name, f.dataType) for f in before_df.schema.fields] == [
         (f.name, f.dataType) for f in MIN_LOG_SCHEMA.fields
     ]
@@ -337,7 +335,7 @@ def test_migrate_legacy_table_ids_do_not_depend_on_the_session_time_zone(
 ) -> None:
     # What the migration writes, computed again from the legacy rows in another time zone.
     version = migrated.result.version_before
-    legacy_df = spark.read.option("versionAsOf", version).table(migrated.table.fqn)
+    legacy_df = ops.version_frame(spark, migrated.table, version)
     zone = spark.conf.get("spark.sql.session.timeZone")
     assert zone == "Asia/Kolkata"
     spark.conf.set("spark.sql.session.timeZone", "America/Los_Angeles")

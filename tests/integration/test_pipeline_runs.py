@@ -223,8 +223,9 @@ def shop(spark: SparkSession) -> Iterator[Shop]:
 
 
 def _table(spark: SparkSession, shop: Shop, name: str, version: int | None = None) -> DataFrame:
-    reader = spark.read if version is None else spark.read.option("versionAsOf", version)
-    return reader.table(f"{shop.schema}.{name}")
+    # SQL time travel: it reads the version's own schema on Spark 3.5 too.
+    suffix = "" if version is None else f" VERSION AS OF {version}"
+    return spark.sql(f"SELECT * FROM {shop.schema}.{name}{suffix}")
 
 
 def _ids(df: DataFrame) -> set[int | None]:

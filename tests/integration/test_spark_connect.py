@@ -12,32 +12,19 @@ the table-operation checks run once; each test checks one part of what the child
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyspark
 import pytest
 
 from examples.remote_spark import start_connect_server
-from tests.remote_support import TIMED_WRITES, TRAINING_RUNS, run_child
+from tests.remote_support import TIMED_WRITES, TRAINING_RUNS, needs_connect_server, run_child
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from examples.remote_spark import ConnectServer
 
-#: The Connect server's JAR in the installed pyspark, which the server is started from. PySpark
-#: 4's wheel ships it; 3.5's does not (there it is the Maven artifact spark-connect_2.12).
-CONNECT_SERVER_JARS = sorted((Path(pyspark.__file__).parent / "jars").glob("spark-connect_*.jar"))
-
-pytestmark = [
-    pytest.mark.delta,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CONNECT_SERVER_JARS,
-        reason="this pyspark ships no Spark Connect server JAR (pyspark/jars/spark-connect_*.jar)",
-    ),
-]
+pytestmark = [pytest.mark.delta, pytest.mark.slow, needs_connect_server]
 
 #: Rows of one ``orders`` run: one per step.
 ROWS_PER_RUN = 3

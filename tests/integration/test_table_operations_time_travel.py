@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -74,7 +75,7 @@ def test_read_as_of_refuses_points_delta_does_not_have(
 ) -> None:
     table = three_versions
     cases: list[tuple[dict[str, object], str, str]] = [
-        ({"version": 99}, "version 99", "Available versions: [0, 2]"),
+        ({"version": 99}, "version 99", r"Available versions: \[0, 2\]"),
         (
             {"timestamp": datetime(2000, 1, 1, tzinfo=timezone.utc)},
             "2000-01-01T00:00:00+00:00",
@@ -83,7 +84,8 @@ def test_read_as_of_refuses_points_delta_does_not_have(
         (
             {"timestamp": datetime(2099, 1, 1, tzinfo=timezone.utc)},
             "2099-01-01T00:00:00+00:00",
-            "DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
+            # Delta 4 names the condition; Delta 3.3 says it in words.
+            "DELTA_TIMESTAMP_GREATER_THAN_COMMIT|is after the latest commit timestamp",
         ),
     ]
     for arguments, point, reason in cases:
@@ -92,7 +94,7 @@ def test_read_as_of_refuses_points_delta_does_not_have(
         error = caught.value
         assert error.code == "TABLE_VERSION_UNAVAILABLE"
         assert error.params["point"] == point
-        assert reason in error.params["reason"]
+        assert re.search(reason, error.params["reason"])
         assert "An error occurred" not in str(error)
 
 
