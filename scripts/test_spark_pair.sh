@@ -3,7 +3,7 @@
 #
 #   scripts/test_spark_pair.sh PYSPARK_VERSION DELTA_VERSION SCALA_VERSION [NAME] [-- PYTEST_ARGS...]
 #   scripts/test_spark_pair.sh 3.5.8 3.3.2 2.12 spark35
-#   scripts/test_spark_pair.sh 4.1.1 4.2.0 2.13 newest -- tests/unit tests/integration/test_writer_write.py
+#   scripts/test_spark_pair.sh 4.1.1 4.3.1 2.13 spark41 -- tests/unit tests/integration/test_writer_write.py
 #
 # What it does, each step skipped when its stamp says it is already done (re-runs reuse both):
 #   1. .cache/venv-NAME: `python3 -m venv`, then the requirements of sparkforge and of its `dev`
