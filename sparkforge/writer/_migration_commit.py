@@ -17,7 +17,7 @@ from sparkforge.table_operations import failure_reason
 from sparkforge.writer.exceptions import WriterTableError
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
     from sparkforge.table_operations import TableRef
 
@@ -59,11 +59,6 @@ def _recent_commits(spark: SparkSession, table: TableRef) -> list[_Commit]:
             )
         )
     return commits
-
-
-def _read_at(spark: SparkSession, table: TableRef, version: int) -> DataFrame:
-    """Return the table as it was at ``version`` (Delta time travel)."""
-    return ops.version_frame(spark, table, version)
 
 
 def _verified_commit(spark: SparkSession, table: TableRef, marker: str, pinned: int) -> _Commit:

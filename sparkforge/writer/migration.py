@@ -31,7 +31,7 @@ from sparkforge.writer._legacy_schema import (
 from sparkforge.writer._legacy_schema import (
     _migrated as _migrated,  # re-exported: tests build the migrated rows with it
 )
-from sparkforge.writer._migration_commit import _failed, _read_at, _verified_commit
+from sparkforge.writer._migration_commit import _failed, _verified_commit
 from sparkforge.writer.config import (
     DEFAULT_MAX_COMMIT_ATTEMPTS,
     DEFAULT_PARTITION_COLUMNS,
@@ -327,7 +327,7 @@ def _attempt(
         if not ops.table_exists(spark, table):
             raise WriterTableError("TABLE_NOT_FOUND", {"table": str(table)})
         pinned = ops.latest_version(spark, table)
-        snapshot_df = _read_at(spark, table, pinned)
+        snapshot_df = ops.version_frame(spark, table, pinned)
         schema = snapshot_df.schema
     except TableOperationError as exc:
         raise WriterTableError(exc.code, exc.params) from exc
