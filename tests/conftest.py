@@ -41,7 +41,12 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     session = local_delta_session(
         "sparkforge-tests",
         work_dir=work_dir,
-        extra_conf={"spark.sql.session.timeZone": SESSION_TIME_ZONE},
+        extra_conf={
+            "spark.sql.session.timeZone": SESSION_TIME_ZONE,
+            # One driver serves the whole suite (thousands of tables); Spark 3.5's ran out of
+            # its default 1 GiB heap after ~55 minutes of it.
+            "spark.driver.memory": "2g",
+        },
     )
     yield session
     session.stop()
