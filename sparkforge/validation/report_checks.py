@@ -41,8 +41,11 @@ MAX_BIGINT = 2**63 - 1
 #: The longest run id the log accepts.
 MAX_RUN_ID_LENGTH = 256
 # Spark writes TIMESTAMP columns as Parquet INT96, which other readers (pyarrow, delta-rs,
-# DataFusion, pandas) decode through int64 nanoseconds: only instants in this window survive.
-_MIN_INSTANT = datetime(1677, 9, 22, tzinfo=timezone.utc)
+# DataFusion, pandas) decode through int64 nanoseconds: only instants before 2262-04-11
+# survive. Spark 3.5 refuses to write an INT96 instant before 1900 without a calendar rebase
+# (INCONSISTENT_BEHAVIOR_CROSS_VERSION.WRITE_ANCIENT_DATETIME; Spark 4 writes it as is): the
+# window is what every supported Spark writes and every reader decodes.
+_MIN_INSTANT = datetime(1900, 1, 1, tzinfo=timezone.utc)
 _MAX_INSTANT = datetime(2262, 4, 11, tzinfo=timezone.utc)
 _STEP_STATUSES = frozenset(StepStatus)
 _COUNTS = (
@@ -136,7 +139,10 @@ class _Checker(ProblemCollector):
             self.add(path, "is out of the range of a UTC timestamp")
             return False
         if not _MIN_INSTANT <= utc < _MAX_INSTANT:
-            self.add(path, "is outside 1677-09-22 .. 2262-04-11 UTC (what Delta readers decode)")
+            self.add(
+                path,
+                "is outside 1900-01-01 .. 2262-04-11 UTC (what Spark and Delta's readers keep)",
+            )
             return False
         return True
 

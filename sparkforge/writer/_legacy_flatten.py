@@ -7,7 +7,7 @@ writer); the rules are in docs/legacy.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, cast
 
 from pyspark.sql import types as T
@@ -26,6 +26,9 @@ __all__ = ["flatten_legacy_report"]
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _PHASES = ("bronze", "silver", "gold")
 _TIMESTAMP = T.TimestampType()
+#: The oldest instant every supported Spark writes (an aware one; a naive one: a day later).
+_OLDEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+_OLDEST_NAIVE = datetime(1900, 1, 2)
 
 
 def _describe(value: object) -> str:
@@ -111,6 +114,13 @@ class _Flattener:
             _TIMESTAMP.toInternal(value)
         except Exception as exc:  # what createDataFrame does with it; e.g. year 1 at +05:00
             self.fail(path, f"cannot be stored as a timestamp ({type(exc).__name__})")
+            return None
+        # Spark 3.5 refuses to write an instant before 1900 (Parquet INT96 without a calendar
+        # rebase), and only once the table is created; a naive one is in the session's zone
+        # (<= 18 h from UTC), so it is held to a day later.
+        oldest = _OLDEST if value.utcoffset() is not None else _OLDEST_NAIVE
+        if value < oldest:
+            self.fail(path, f"is before {oldest.isoformat()}, which Spark 3.5 cannot write")
             return None
         return value
 

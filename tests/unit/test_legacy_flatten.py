@@ -1045,3 +1045,26 @@ def test_flatten_junk_gives_storable_rows_or_a_validation_error(report: object) 
         values = tuple(row[name] for name in NAMES)  # type: ignore[literal-required]
         _verify_row(values)  # what createDataFrame(rows, MIN_LOG_SCHEMA) checks
         MIN_LOG_SCHEMA.toInternal(values)  # and how it converts them
+
+
+@pytest.mark.parametrize(
+    ("started_at", "refused"),
+    [
+        (datetime(1899, 12, 31, 23, 59, tzinfo=timezone.utc), True),
+        (datetime(1900, 1, 1, tzinfo=timezone.utc), False),
+        (datetime(1900, 1, 1, 12, 0), True),  # naive: the session's zone may put it in 1899
+        (datetime(1900, 1, 2), False),
+    ],
+    ids=["aware_1899", "aware_1900", "naive_1900_01_01", "naive_1900_01_02"],
+)
+def test_flatten_refuses_instants_spark_35_cannot_write(
+    started_at: datetime, refused: bool
+) -> None:
+    report = {"run": {"started_at": started_at}, "bronze": {"b": {}}}
+    if not refused:
+        assert flatten(report)[0]["run_started_at"] is started_at
+        return
+    with pytest.raises(WriterValidationError) as caught:
+        flatten(report)
+    assert [p.path for p in caught.value.problems] == ["run.started_at"]
+    assert "Spark 3.5 cannot write" in caught.value.problems[0].reason

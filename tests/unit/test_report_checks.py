@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
@@ -112,3 +113,23 @@ def test_report_problems_rules_with_a_bad_count_skip_the_rule_sums() -> None:
     rules = (RuleResult(rule="only", column=None, failed_rows=-5),)
     found = _found(_with_step(report, 0, rule_results=rules))
     assert [path for path, _ in found] == ["steps[0].rule_results[0].failed_rows"], found
+
+
+@pytest.mark.parametrize(
+    ("start", "refused"),
+    [
+        (datetime(1899, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc), True),
+        (datetime(1900, 1, 1, 5, 29, tzinfo=timezone(timedelta(hours=5, minutes=30))), True),
+        (datetime(1900, 1, 1, tzinfo=timezone.utc), False),
+        (datetime(2262, 4, 10, 23, tzinfo=timezone.utc), False),
+        (datetime(2262, 4, 11, tzinfo=timezone.utc), True),
+    ],
+    ids=["just_before_1900", "before_1900_in_utc", "1900", "before_2262_04_11", "2262_04_11"],
+)
+def test_report_problems_instants_outside_what_spark_and_readers_keep(
+    start: datetime, refused: bool
+) -> None:
+    # Spark 3.5 cannot write an INT96 instant before 1900; readers overflow from 2262-04-11.
+    found = _found(make_report(1, start=start))
+    reason = "is outside 1900-01-01 .. 2262-04-11 UTC (what Spark and Delta's readers keep)"
+    assert (("started_at", reason) in found) is refused
