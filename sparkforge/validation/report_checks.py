@@ -34,7 +34,7 @@ from sparkforge.models import (
 if TYPE_CHECKING:
     from sparkforge.errors import Problem
 
-__all__ = ["MAX_BIGINT", "MAX_RUN_ID_LENGTH", "report_problems"]
+__all__ = ["MAX_BIGINT", "MAX_RUN_ID_LENGTH", "MIN_INSTANT", "report_problems"]
 
 #: The largest count a BIGINT column holds.
 MAX_BIGINT = 2**63 - 1
@@ -45,7 +45,8 @@ MAX_RUN_ID_LENGTH = 256
 # survive. Spark 3.5 refuses to write an INT96 instant before 1900 without a calendar rebase
 # (INCONSISTENT_BEHAVIOR_CROSS_VERSION.WRITE_ANCIENT_DATETIME; Spark 4 writes it as is): the
 # window is what every supported Spark writes and every reader decodes.
-_MIN_INSTANT = datetime(1900, 1, 1, tzinfo=timezone.utc)
+#: The oldest instant the log accepts (the legacy API holds its instants to it too).
+MIN_INSTANT = datetime(1900, 1, 1, tzinfo=timezone.utc)
 _MAX_INSTANT = datetime(2262, 4, 11, tzinfo=timezone.utc)
 _STEP_STATUSES = frozenset(StepStatus)
 _COUNTS = (
@@ -138,7 +139,7 @@ class _Checker(ProblemCollector):
         except (OverflowError, ValueError):
             self.add(path, "is out of the range of a UTC timestamp")
             return False
-        if not _MIN_INSTANT <= utc < _MAX_INSTANT:
+        if not MIN_INSTANT <= utc < _MAX_INSTANT:
             self.add(
                 path,
                 "is outside 1900-01-01 .. 2262-04-11 UTC (what Spark and Delta's readers keep)",

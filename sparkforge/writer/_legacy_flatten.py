@@ -7,12 +7,13 @@ writer); the rules are in docs/legacy.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from pyspark.sql import types as T
 
 from sparkforge.errors import ProblemCollector
+from sparkforge.validation.report_checks import MIN_INSTANT
 from sparkforge.writer._legacy_schema import _LEGACY_COLUMNS
 from sparkforge.writer.exceptions import WriterValidationError
 
@@ -26,9 +27,8 @@ __all__ = ["flatten_legacy_report"]
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _PHASES = ("bronze", "silver", "gold")
 _TIMESTAMP = T.TimestampType()
-#: The oldest instant every supported Spark writes (an aware one; a naive one: a day later).
-_OLDEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
-_OLDEST_NAIVE = datetime(1900, 1, 2)
+#: A naive instant is in the session's zone (<= 18 h from UTC): held to a day after the oldest.
+_OLDEST_NAIVE = MIN_INSTANT.replace(tzinfo=None) + timedelta(days=1)
 
 
 def _describe(value: object) -> str:
@@ -118,7 +118,7 @@ class _Flattener:
         # Spark 3.5 refuses to write an instant before 1900 (Parquet INT96 without a calendar
         # rebase), and only once the table is created; a naive one is in the session's zone
         # (<= 18 h from UTC), so it is held to a day later.
-        oldest = _OLDEST if value.utcoffset() is not None else _OLDEST_NAIVE
+        oldest = MIN_INSTANT if value.utcoffset() is not None else _OLDEST_NAIVE
         if value < oldest:
             self.fail(path, f"is before {oldest.isoformat()}, which Spark 3.5 cannot write")
             return None
