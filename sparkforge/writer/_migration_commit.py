@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sparkforge import table_operations as ops
-from sparkforge.errors import TableOperationError
+from sparkforge.errors import SparkForgeError, TableOperationError
 from sparkforge.table_operations import failure_reason
 from sparkforge.writer.exceptions import WriterTableError
 
@@ -25,6 +25,8 @@ __all__: list[str] = []
 
 # How many recent commits are searched for the migration's own commit (and its restore).
 _HISTORY_WINDOW = 100
+# Attempts at the RESTORE that undoes a migration, while other writers keep committing.
+_RESTORE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,16 +97,25 @@ def _restore(spark: SparkSession, table: TableRef, version: int, *, after: int) 
     """Restore ``version``; say whether the restore replaced exactly commit ``after``."""
     try:
         # SQL, not DeltaTable.restoreToVersion: it runs on Spark Connect sessions too.
-        spark.sql(f"RESTORE TABLE {table.sql_name} TO VERSION AS OF {int(version)}").collect()
+        # Retried through conflicts: another writer's commit after ours does not stop the undo.
+        ops.retry_on_conflict(
+            lambda: spark.sql(
+                f"RESTORE TABLE {table.sql_name} TO VERSION AS OF {int(version)}"
+            ).collect(),
+            name="restore",
+            table=table,
+            max_attempts=_RESTORE_ATTEMPTS,
+        )
         commits = _recent_commits(spark, table)
     except Exception as exc:
+        cause = exc.message if isinstance(exc, SparkForgeError) else failure_reason(exc)
         raise WriterTableError(
             "TABLE_CONCURRENT_CHANGE",
             {
                 "operation": "migrate_legacy_table",
                 "table": str(table),
                 "reason": f"the migration (version {after}) replaced a version other than the "
-                f"one it read, and restoring version {version} failed ({failure_reason(exc)}); "
+                f"one it read, and restoring version {version} failed ({cause}); "
                 f"restore version {version} by hand",
             },
         ) from exc

@@ -14,6 +14,7 @@ deprecated names) and ``LogWriter.__new__`` (for the legacy form).
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from dataclasses import fields
 from datetime import datetime
@@ -24,6 +25,7 @@ from typing_extensions import override
 from sparkforge import table_operations as ops
 from sparkforge.errors import SparkForgeError
 from sparkforge.table_operations import TableRef, failure_reason
+from sparkforge.writer._legacy_append_check import refuse_if_migrated_meanwhile
 from sparkforge.writer._legacy_flatten import flatten_legacy_report
 from sparkforge.writer._legacy_refusals import V1Refusals
 from sparkforge.writer._legacy_schema import _LEGACY_LOG_SCHEMA, _has_v1_columns
@@ -263,7 +265,9 @@ class LegacyLogWriter(V1Refusals, LogWriter):
         WriterValidationError
             For a malformed report, before any Spark call; nothing is written.
         WriterTableError
-            As for `create_table`.
+            As for `create_table`; also ``WRITER_LEGACY_TABLE`` when a migration committed
+            between the schema check and the append, so the append's commit read the v1 table:
+            its rows are taken out again before the error is raised.
         """
         warnings.warn(
             "LogWriter.append(report) is deprecated; use write_report(report) on a "
@@ -331,7 +335,9 @@ class LegacyLogWriter(V1Refusals, LogWriter):
             if overwrite:
                 ops.overwrite(df, self.table, overwrite_schema=True)
             else:
-                ops.append(df, self.table)
+                marker = f"sparkforge.legacy_append:{uuid.uuid4().hex}"
+                ops.append(df, self.table, marker=marker)
+                refuse_if_migrated_meanwhile(self.spark, self.table, marker, _REPLACEMENT)
         except WriterTableError:
             raise
         except SparkForgeError as exc:

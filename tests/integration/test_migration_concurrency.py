@@ -20,6 +20,7 @@ from pyspark.sql import types as T
 from sparkforge import table_operations as ops
 from sparkforge.table_operations import TableRef
 from sparkforge.writer import WriterTableError
+from sparkforge.writer import _migration_commit as migration_commit_module
 from sparkforge.writer import migration as migration_module
 from sparkforge.writer._legacy_schema import _is_v1
 from sparkforge.writer.legacy import MIN_LOG_SCHEMA, LegacyLogWriter
@@ -280,3 +281,99 @@ def test_migration_concurrency_undoes_an_overwrite_that_began_after_a_commit(
     result = migrate_legacy_table(spark, table)
     assert result.migrated
     assert steps_in(spark, table) == ["in_the_gap", "initial"]
+
+
+def test_migration_concurrency_legacy_append_that_lands_in_the_migrated_table_is_taken_out(
+    spark: SparkSession, schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The legacy writer reads the schema, then appends: a migration committing in between
+    # leaves the append reading the v1 table, where Delta accepts the legacy row.
+    writer, table = legacy_table(spark, schema, "slipped_logs")
+    real_read_schema = ops.read_schema
+    migrated: list[int] = []
+
+    def read_schema_then_migrate(spark: SparkSession, table: TableRef) -> T.StructType:
+        schema_read = real_read_schema(spark, table)
+        if not migrated:
+            migrated.append(migrate_legacy_table(spark, table).version_after)
+        return schema_read
+
+    monkeypatch.setattr(ops, "read_schema", read_schema_then_migrate)
+    with pytest.raises(WriterTableError) as caught:
+        writer.append(legacy_report("slipped", 3))
+    monkeypatch.undo()
+
+    assert caught.value.code == "WRITER_LEGACY_TABLE"
+    assert "taken out again" in caught.value.params["reason"]
+    final_df = table.read(spark)
+    assert _is_v1(final_df.schema)
+    assert steps_in(spark, table) == ["initial"]
+    assert final_df.where("schema_version IS NULL").count() == 0
+    assert migrated == [1]
+    history = ops.history(spark, table, limit=4).collect()
+    # The migration (1) and its properties (2), the append that read them (3), its removal (4).
+    assert [(h["version"], h["operation"], h["readVersion"]) for h in history] == [
+        (4, "DELETE", 3),
+        (3, "WRITE", 2),
+        (2, "SET TBLPROPERTIES", 1),
+        (1, "CREATE OR REPLACE TABLE AS SELECT", 0),
+    ]
+
+
+def test_migration_concurrency_undo_goes_through_after_other_commits(
+    spark: SparkSession, schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An append in the gap before the overwrite (the migration must undo itself), then a legacy
+    # append onto the migrated table before the undo: the append is refused and taken out,
+    # and the undo still restores the legacy table with every row appended before it.
+    writer, table = legacy_table(spark, schema, "undo_logs")
+    real_latest_version = ops.latest_version
+    real_recent_commits = migration_commit_module._recent_commits
+    calls = 0
+    refusals: list[str] = []
+
+    def latest_version_then_commit(spark: SparkSession, table: TableRef) -> int:
+        nonlocal calls
+        calls += 1
+        version = real_latest_version(spark, table)
+        if calls == 2:  # the check right before the overwrite
+            writer.append(legacy_report("in_the_gap", 5))
+        return version
+
+    real_read_schema = ops.read_schema
+    legacy_schema = table.read(spark).schema
+
+    def recent_commits_after_an_append(spark: SparkSession, table: TableRef) -> Any:
+        commits = real_recent_commits(spark, table)
+        if not refusals:
+            # The append's schema check ran before the migration committed: it saw legacy.
+            schemas = iter([legacy_schema])
+            monkeypatch.setattr(
+                ops, "read_schema", lambda *args: next(schemas, None) or real_read_schema(*args)
+            )
+            try:
+                writer.append(legacy_report("after_the_migration", 6))
+            except WriterTableError as exc:
+                refusals.append(exc.code)
+            monkeypatch.setattr(ops, "read_schema", real_read_schema)
+        return commits
+
+    monkeypatch.setattr(ops, "latest_version", latest_version_then_commit)
+    monkeypatch.setattr(migration_commit_module, "_recent_commits", recent_commits_after_an_append)
+    with pytest.raises(WriterTableError) as caught:
+        migrate_legacy_table(spark, table)
+    monkeypatch.undo()
+
+    assert refusals == ["WRITER_LEGACY_TABLE"]
+    assert caught.value.code == "TABLE_CONCURRENT_CHANGE"
+    assert "check the versions after 2" in caught.value.params["reason"]
+    assert is_legacy(table.read(spark).schema)
+    assert steps_in(spark, table) == ["in_the_gap", "initial"]
+    history = ops.history(spark, table, limit=4).collect()
+    # the migration (2), the append that read it (3), its removal (4), the undo (5).
+    assert [(h["version"], h["operation"]) for h in history] == [
+        (5, "RESTORE"),
+        (4, "DELETE"),
+        (3, "WRITE"),
+        (2, "CREATE OR REPLACE TABLE AS SELECT"),
+    ]

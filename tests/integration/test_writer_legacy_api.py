@@ -97,7 +97,12 @@ def test_legacy_methods_write_the_legacy_rows_and_warn_once_each(
     with pytest.warns(DeprecationWarning, match=r"read_logs") as shown:
         writer.show(2)
 
-    assert (len(created), len(appended), len(shown)) == (1, 1, 1)
+    # Deprecations only: py4j may drop an unclosed socket (a ResourceWarning) at any moment.
+    deprecations = [
+        [w for w in caught if issubclass(w.category, DeprecationWarning)]
+        for caught in (created, appended, shown)
+    ]
+    assert [len(found) for found in deprecations] == [1, 1, 1]
     table = spark.table(f"{schema}.pipeline_logs")
     # Delta stores a DataFrame-written table as nullable, as it did for the legacy code.
     assert table.schema.simpleString() == MIN_LOG_SCHEMA.simpleString()
