@@ -1,4 +1,4 @@
-"""Shared fixtures: one Delta-enabled SparkSession for the whole run, fresh schemas per test."""
+"""Shared fixtures: the run's SparkSession (Delta) and Spark Connect server, fresh schemas."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pyspark.sql import SparkSession
+
+    from examples.remote_spark import ConnectServer
 
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
@@ -50,6 +52,23 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectServer]:
+    """Start the run's one Spark Connect server (Delta's extension and catalog) on first use.
+
+    The CLI and the writer Connect tests share it (each start costs 15 to 30 s of the two
+    cores); their tables live under their own tmp paths. Stopped at the end of the run,
+    whatever happened.
+    """
+    from examples.remote_spark import start_connect_server
+
+    running = start_connect_server(tmp_path_factory.mktemp("connect_server"))
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The real console script over Spark Connect: every command, its table and its JSON, its exit code.
 
-One Spark Connect server for the module (``examples.remote_spark.start_connect_server``),
+The run's one Spark Connect server (``examples.remote_spark.start_connect_server``, a
+session fixture of tests/conftest.py shared with tests/integration/test_spark_connect.py),
 stopped at the end whatever happens. The logs are path tables under tmp, written through
 ``LogWriter`` on a Connect session to that server by a child process
 (tests/cli/connect_logs.py: PySpark allows no Connect client beside the suite's classic
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from examples.remote_spark import start_connect_server
 from tests.cli import connect_logs
 from tests.cli.conftest import FAILED_RUN, OK_RUN, run_script
 from tests.cli.connect_logs import ORDERS_DAYS, UPKEEP_RUNS
@@ -28,7 +28,6 @@ from tests.factories import BASE_TIME
 from tests.remote_support import needs_connect_server, run_child
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from examples.remote_spark import ConnectServer
@@ -55,13 +54,9 @@ class Logs:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectServer]:
-    """Start the module's Spark Connect server; stop it at the end, whatever happened."""
-    running = start_connect_server(tmp_path_factory.mktemp("cli_connect_server"))
-    try:
-        yield running
-    finally:
-        running.stop()
+def server(connect_server: ConnectServer) -> ConnectServer:
+    """Return the run's Spark Connect server (tests/conftest.py)."""
+    return connect_server
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """The writer on Spark Connect: a local Connect server with Delta, the whole API through it.
 
-One server for the module (``spark-submit --class ...SparkConnectServer`` from the venv's
+One server for the run, shared with the CLI's Connect tests (tests/conftest.py;
+``spark-submit --class ...SparkConnectServer`` from the venv's
 pyspark, Delta's JARs and its extension and catalog, a warehouse in tmp), stopped at the end.
 The client is ``SparkSession.builder.remote(...)`` in a child Python process
 (``python -m tests.remote_support connect URL WORK``): PySpark refuses a Connect session
@@ -16,12 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from examples.remote_spark import start_connect_server
 from tests.remote_support import TIMED_WRITES, TRAINING_RUNS, needs_connect_server, run_child
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from examples.remote_spark import ConnectServer
 
 pytestmark = [pytest.mark.delta, pytest.mark.slow, needs_connect_server]
@@ -33,11 +31,9 @@ CHILD_TIMEOUT_SECS = 2400
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectServer]:
-    """Start the module's Spark Connect server; stop it at the end."""
-    running = start_connect_server(tmp_path_factory.mktemp("connect_server"))
-    yield running
-    running.stop()
+def server(connect_server: ConnectServer) -> ConnectServer:
+    """Return the run's Spark Connect server (tests/conftest.py)."""
+    return connect_server
 
 
 @pytest.fixture(scope="module")
