@@ -64,6 +64,26 @@ def is_legacy(schema: T.StructType) -> bool:
     return [f.name for f in schema.fields] == MIN_LOG_SCHEMA.fieldNames()
 
 
+def append_in_the_gap(monkeypatch: pytest.MonkeyPatch, writer: LegacyLogWriter) -> None:
+    """Commit a legacy append (step ``in_the_gap``) right after the migration's last check.
+
+    That check (the second ``latest_version`` call) precedes the overwrite, whose Delta
+    transaction then begins after the append: the one moment conflict detection misses.
+    """
+    real_latest_version = ops.latest_version
+    calls = 0
+
+    def latest_version_then_commit(spark: SparkSession, table: TableRef) -> int:
+        nonlocal calls
+        calls += 1
+        version = real_latest_version(spark, table)
+        if calls == 2:
+            writer.append(legacy_report("in_the_gap", 5))
+        return version
+
+    monkeypatch.setattr(ops, "latest_version", latest_version_then_commit)
+
+
 class Appender(threading.Thread):
     """Append legacy runs in a loop until stopped, remembering each one that committed."""
 
@@ -250,18 +270,7 @@ def test_migration_concurrency_undoes_an_overwrite_that_began_after_a_commit(
     # and after the last version check, before the overwrite's transaction begins. The
     # overwrite then removes that commit's files; the migration must notice and undo itself.
     writer, table = legacy_table(spark, schema, "gap_logs")
-    real_latest_version = ops.latest_version
-    calls = 0
-
-    def latest_version_then_commit(spark: SparkSession, table: TableRef) -> int:
-        nonlocal calls
-        calls += 1
-        version = real_latest_version(spark, table)
-        if calls == 2:  # the check right before the overwrite
-            writer.append(legacy_report("in_the_gap", 5))
-        return version
-
-    monkeypatch.setattr(ops, "latest_version", latest_version_then_commit)
+    append_in_the_gap(monkeypatch, writer)
     with pytest.raises(WriterTableError) as caught:
         migrate_legacy_table(spark, table)
     monkeypatch.undo()
@@ -290,7 +299,7 @@ def test_migration_concurrency_legacy_append_that_lands_in_the_migrated_table_is
     # leaves the append reading the v1 table, where Delta accepts the legacy row.
     writer, table = legacy_table(spark, schema, "slipped_logs")
     real_read_schema = ops.read_schema
-    migrated: list[int] = []
+    migrated: list[int | None] = []
 
     def read_schema_then_migrate(spark: SparkSession, table: TableRef) -> T.StructType:
         schema_read = real_read_schema(spark, table)
@@ -327,19 +336,8 @@ def test_migration_concurrency_undo_goes_through_after_other_commits(
     # append onto the migrated table before the undo: the append is refused and taken out,
     # and the undo still restores the legacy table with every row appended before it.
     writer, table = legacy_table(spark, schema, "undo_logs")
-    real_latest_version = ops.latest_version
     real_recent_commits = migration_commit_module._recent_commits
-    calls = 0
     refusals: list[str] = []
-
-    def latest_version_then_commit(spark: SparkSession, table: TableRef) -> int:
-        nonlocal calls
-        calls += 1
-        version = real_latest_version(spark, table)
-        if calls == 2:  # the check right before the overwrite
-            writer.append(legacy_report("in_the_gap", 5))
-        return version
-
     real_read_schema = ops.read_schema
     legacy_schema = table.read(spark).schema
 
@@ -358,7 +356,7 @@ def test_migration_concurrency_undo_goes_through_after_other_commits(
             monkeypatch.setattr(ops, "read_schema", real_read_schema)
         return commits
 
-    monkeypatch.setattr(ops, "latest_version", latest_version_then_commit)
+    append_in_the_gap(monkeypatch, writer)
     monkeypatch.setattr(migration_commit_module, "_recent_commits", recent_commits_after_an_append)
     with pytest.raises(WriterTableError) as caught:
         migrate_legacy_table(spark, table)
