@@ -26,12 +26,15 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from sparkforge.table_operations import TableRef
+    from sparkforge.writer._migration_commit import _Commit
 
 __all__: list[str] = []
 
 # Attempts at taking the rows out while other commits (a restore, other appends) interleave.
 _ATTEMPTS = 5
 _FIRST_BACKOFF_SECS = 0.2
+# The append's commit is normally the newest: the history is read that far, then further.
+_HISTORY_WINDOWS = (10, 100)
 
 
 def refuse_if_migrated_meanwhile(
@@ -42,8 +45,7 @@ def refuse_if_migrated_meanwhile(
     Its rows are out of the table by then. Returns when the append read a legacy table (or its
     commit is no longer among the latest ones, so a migration after it rewrote its rows).
     """
-    commits = _recent_commits(spark, table)
-    ours = next((c for c in commits if c.user_metadata == marker), None)
+    ours = _own_commit(spark, table, marker)
     if ours is None or ours.read_version is None:
         return
     if not _has_v1_columns(ops.version_frame(spark, table, ours.read_version).schema):
@@ -85,6 +87,16 @@ def refuse_if_migrated_meanwhile(
             "NULL by hand",
         },
     )
+
+
+def _own_commit(spark: SparkSession, table: TableRef, marker: str) -> _Commit | None:
+    """Return the commit marked ``marker``: among the newest few, else the latest 100."""
+    for limit in _HISTORY_WINDOWS:
+        commits = _recent_commits(spark, table, limit=limit)
+        found = next((c for c in commits if c.user_metadata == marker), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _refused(table: TableRef, reason: str, replacement: str) -> WriterTableError:

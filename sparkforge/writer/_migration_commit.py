@@ -40,10 +40,12 @@ class _Commit:
     user_metadata: str | None
 
 
-def _recent_commits(spark: SparkSession, table: TableRef) -> list[_Commit]:
-    """Return the table's latest commits, newest first."""
+def _recent_commits(
+    spark: SparkSession, table: TableRef, *, limit: int = _HISTORY_WINDOW
+) -> list[_Commit]:
+    """Return the table's ``limit`` latest commits, newest first."""
     rows = (
-        ops.history(spark, table, limit=_HISTORY_WINDOW)
+        ops.history(spark, table, limit=limit)
         .select("version", "readVersion", "operation", "operationMetrics", "userMetadata")
         .collect()
     )

@@ -337,7 +337,8 @@ class LegacyLogWriter(V1Refusals, LogWriter):
             else:
                 marker = f"sparkforge.legacy_append:{uuid.uuid4().hex}"
                 ops.append(df, self.table, marker=marker)
-                refuse_if_migrated_meanwhile(self.spark, self.table, marker, _REPLACEMENT)
+                if data:  # an append of no rows commits nothing (Delta): nothing to check
+                    refuse_if_migrated_meanwhile(self.spark, self.table, marker, _REPLACEMENT)
         except WriterTableError:
             raise
         except SparkForgeError as exc:
