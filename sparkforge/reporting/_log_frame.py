@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from sparkforge.errors import ValidationError
@@ -34,6 +33,8 @@ __all__ = [
     "exact_percentiles",
     "from_micros",
     "micros",
+    "percentile_of_sorted",
+    "sorted_values",
     "window_filter",
 ]
 
@@ -161,10 +162,37 @@ def from_micros(value: int | None) -> datetime | None:
     return _EPOCH + timedelta(microseconds=int(value))
 
 
-def _at_rank(rank: Column, count: Column, q: float, value: Column, *, higher: bool) -> Column:
-    position = (count - F.lit(1)).cast("double") * F.lit(q)
-    index = F.ceil(position) if higher else F.floor(position)
-    return F.max(F.when(rank == index + F.lit(1), value))
+def sorted_values(value: str | Column) -> Column:
+    """Return the aggregate of a group's non-NULL ``value``s as one ascending array (NaN last).
+
+    With [`percentile_of_sorted`][sparkforge.reporting._log_frame.percentile_of_sorted] it
+    gives exact percentiles from one sort of each group's values: fixed work per value, where
+    Spark's ``percentile`` keeps a map of value counts per group (an object aggregate that
+    falls back to sorting past 128 groups per task and serializes every map).
+    """
+    return F.array_sort(F.collect_list(value))
+
+
+def percentile_of_sorted(values: str, q: float) -> Column:
+    """Return the exact ``q`` quantile of an ascending array: Spark's ``percentile``, bit for bit.
+
+    Linear interpolation between the two closest ranks, ``(hi - pos) * v_lo + (pos - lo) *
+    v_hi`` with ``pos = (n - 1) * q`` (as ``numpy.percentile`` does by default); NULL for an
+    empty or NULL array. ``values`` names a column already computed (an aggregate or an
+    earlier ``select``): the formula reads it six times, so an expression in its place would
+    be evaluated six times per row.
+    """
+    array = F.col(values)
+    position = (F.size(array) - F.lit(1)).cast("double") * F.lit(float(q))
+    lo, hi = F.floor(position), F.ceil(position)
+    v_lo = F.element_at(array, (lo + F.lit(1)).cast("int"))
+    v_hi = F.element_at(array, (hi + F.lit(1)).cast("int"))
+    interpolated = (hi.cast("double") - position) * v_lo + (position - lo.cast("double")) * v_hi
+    return (
+        F.when(F.size(array) < F.lit(1), F.lit(None).cast("double"))
+        .when((hi == lo) | (v_lo == v_hi), v_lo)
+        .otherwise(interpolated)
+    )
 
 
 def exact_percentiles(
@@ -176,40 +204,16 @@ def exact_percentiles(
 ) -> DataFrame:
     """Return per group of ``keys``: ``n``, the exact ``value`` percentiles, ``aggregates``.
 
-    The percentiles are those of Spark's ``percentile`` (linear interpolation between the
-    two closest ranks, bit for bit: ``(hi - pos) * v_lo + (pos - lo) * v_hi`` with
-    ``pos = (n - 1) * q``), found from ranks: one sort of the values within their group and
-    fixed-width aggregates, no ``percentile`` buffer (an object aggregate that falls back to
-    sorting anyway past 128 groups per task, and serializes every value map). ``value``
+    The percentiles are those of Spark's ``percentile`` (see `percentile_of_sorted`), from
+    one aggregation: each group's values collected and sorted (`sorted_values`). ``value``
     must hold no NULL or NaN. The result has the columns ``keys``, ``n``, ``p0``, ``p1``...
     (one per quantile, in order) and the named ``aggregates``.
     """
-    ordered = Window.partitionBy(*keys).orderBy(value)
-    whole = ordered.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
-    ranked = frame.select(
-        *keys,
-        value,
-        F.row_number().over(ordered).alias("_rank"),
-        F.count(F.lit(1)).over(whole).alias("_n"),
+    grouped = frame.groupBy(*keys).agg(
+        F.count(F.lit(1)).alias("n"), sorted_values(value).alias("_sorted"), *aggregates
     )
-    rank, count, v = F.col("_rank"), F.col("_n"), F.col(value)
-    bounds = [
-        agg.alias(f"_{side}{i}")
-        for i, q in enumerate(quantiles)
-        for side, agg in (
-            ("lo", _at_rank(rank, count, q, v, higher=False)),
-            ("hi", _at_rank(rank, count, q, v, higher=True)),
-        )
-    ]
-    grouped = ranked.groupBy(*keys).agg(F.count(F.lit(1)).alias("n"), *bounds, *aggregates)
-    percentiles = []
-    for i, q in enumerate(quantiles):
-        position = (F.col("n") - F.lit(1)).cast("double") * F.lit(q)
-        lo, hi = F.floor(position), F.ceil(position)
-        v_lo, v_hi = F.col(f"_lo{i}"), F.col(f"_hi{i}")
-        interpolated = (hi.cast("double") - position) * v_lo + (position - lo.cast("double")) * v_hi
-        percentiles.append(
-            F.when((hi == lo) | (v_lo == v_hi), v_lo).otherwise(interpolated).alias(f"p{i}")
-        )
     names = [c for c in grouped.columns if not c.startswith("_")]
+    percentiles = [
+        percentile_of_sorted("_sorted", q).alias(f"p{i}") for i, q in enumerate(quantiles)
+    ]
     return grouped.select(*names, *percentiles)

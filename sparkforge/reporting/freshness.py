@@ -2,8 +2,9 @@
 
 Per pipeline, from the log rows read (any run status, started before ``as_of`` within the
 window read): the start instants of its distinct runs, the intervals between consecutive
-starts (a lag window in Spark), their exact median and MAD (``percentile(x, 0.5)``). The
-threshold is `freshness_threshold`:
+starts, their exact median and MAD (one aggregation per pipeline: its starts sorted once,
+the intervals and their deviations computed in the array, percentiles interpolated as
+Spark's ``percentile``). The threshold is `freshness_threshold`:
 ``max(2 * median, median + sensitivity * 1.4826 * MAD)`` seconds; the pipeline is late when
 more than that has passed between its last start and ``as_of``. A pipeline with fewer than
 ``min_training_runs`` intervals is not judged (it is listed as skipped, metric
@@ -17,10 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from sparkforge.reporting._anomaly_rule import MAD_SCALE
+from sparkforge.reporting._log_frame import percentile_of_sorted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -49,23 +50,45 @@ def freshness_rows(
                           min_intervals=7).collect()
     ```
     """
-    starts = runs.select("pipeline_name", "run_id", F.col("start_us").alias("t_us")).where(
-        F.col("t_us").isNotNull()
-    )
-    order = Window.partitionBy("pipeline_name").orderBy("t_us", "run_id")
-    pipeline = Window.partitionBy("pipeline_name")
-    latest = F.struct(F.col("t_us"), F.col("run_id"))
-    rows = (
-        starts.withColumn(
-            "interval", (F.col("t_us") - F.lag("t_us").over(order)) / F.lit(1_000_000.0)
+    starts = (
+        runs.where(F.col("start_us").isNotNull())
+        .groupBy("pipeline_name")
+        .agg(
+            F.array_sort(F.collect_list(F.struct(F.col("start_us").alias("t_us"), "run_id"))).alias(
+                "starts"
+            )
         )
-        .withColumn("median", F.expr("percentile(interval, 0.5)").over(pipeline))
-        .withColumn("deviation", F.abs(F.col("interval") - F.col("median")))
-        .withColumn("mad", F.expr("percentile(deviation, 0.5)").over(pipeline))
-        .withColumn("n_train", F.count("interval").over(pipeline))
-        .withColumn("last", F.max(latest).over(pipeline))
-        .where(latest == F.col("last"))
     )
+    # Each step its own select: an array the next one reads several times is computed once.
+    instants = F.col("instants")
+    with_intervals = (
+        starts.select(
+            "pipeline_name",
+            F.element_at("starts", -1).alias("last"),
+            F.transform("starts", lambda run: run["t_us"]).alias("instants"),
+        )
+        .select(
+            "pipeline_name",
+            "last",
+            F.array_sort(
+                F.zip_with(
+                    F.slice(instants, 2, F.size(instants) - F.lit(1)),
+                    F.slice(instants, 1, F.size(instants) - F.lit(1)),
+                    lambda later, earlier: (later - earlier) / F.lit(1_000_000.0),
+                )
+            ).alias("intervals"),
+        )
+        .select("*", percentile_of_sorted("intervals", 0.5).alias("median"))
+    )
+    deviations = F.transform("intervals", lambda d: F.abs(d - F.col("median")))
+    rows = with_intervals.select(
+        "pipeline_name",
+        F.col("last.t_us").alias("t_us"),
+        F.col("last.run_id").alias("run_id"),
+        F.size("intervals").alias("n_train"),
+        "median",
+        F.array_sort(deviations).alias("deviations"),
+    ).select("*", percentile_of_sorted("deviations", 0.5).alias("mad"))
     enough = F.col("n_train") >= F.lit(min_intervals)
     threshold = F.greatest(
         F.lit(2.0) * F.col("median"),

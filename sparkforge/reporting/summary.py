@@ -5,13 +5,13 @@ The answer of [`summarize`][sparkforge.reporting.summary.summarize].
 The log is read once (the window's rows, filter pushed down, cached for the three
 aggregations and released before returning). Run-level facts come from one row per run
 (they are repeated on every row of a run), step facts from the step rows, rule failures from
-their ``rule_results``. The three aggregations hold no distinct count and no sort: runs are
+their ``rule_results``. The aggregations hold no ``COUNT(DISTINCT)`` and no window: runs are
 grouped with their status as a key (numbers only, hashed) and their errors taken from the
-few failed rows; step statistics are grouped per step; the distinct runs of each step and of
-each failing rule are counted by grouping step and rule entries with their run first. Only
-the small results are collected; each step's few rules are ranked in Python. Percentiles are
-exact (SQL ``percentile``: linear interpolation between the two closest ranks, as
-``numpy.percentile`` does by default).
+few failed rows; step statistics and each failing rule's figures are one aggregation per
+step (or rule), their distinct runs the size of the set of their run ids. Only the small
+results are collected; each step's few rules are ranked in Python. Percentiles are exact
+(the values of each group sorted once: linear interpolation between the two closest ranks,
+as Spark's ``percentile`` and ``numpy.percentile`` do by default).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import Row
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from sparkforge.errors import ProblemCollector
 from sparkforge.reporting._log_frame import (
@@ -31,6 +30,8 @@ from sparkforge.reporting._log_frame import (
     check_names,
     from_micros,
     micros,
+    percentile_of_sorted,
+    sorted_values,
     window_filter,
 )
 from sparkforge.reporting._summary_results import LogSummary, PipelineSummary, StepSummary
@@ -51,7 +52,6 @@ _COLUMNS: tuple[str, ...] = (
     "row_kind", "step", "phase", "step_index", "step_status", "duration_secs", "rows_written",
     "validation_rate", "error_message", "rule_results",
 )  # fmt: skip
-_PERCENTILES = "array(0.5D, 0.95D)"
 
 
 def summarize(
@@ -117,13 +117,12 @@ def summarize(
         try:
             run_rows = _pipeline_level(frame).collect()
             step_rows = _step_level(frame).collect()
-            counts = _run_counts(frame).collect()
+            rule_rows = _rule_counts(frame).collect()
         finally:
             frame.unpersist()
     except Exception as exc:
         raise operation_failed("summary", "the run log", exc) from exc
-    step_rows, rule_rows = _top_rules(counts, step_rows, top_rules)
-    return _summary(run_rows, step_rows, rule_rows, start, end)
+    return _summary(run_rows, step_rows, _top_rules(rule_rows, top_rules), start, end)
 
 
 def _is(column: str, value: str) -> Column:
@@ -190,7 +189,7 @@ def _pipeline_level(frame: DataFrame) -> DataFrame:
             F.max("started").alias("last_run_at"),
             F.max(F.struct("started", "run_id", "status")).alias("latest"),
             latest_failed.alias("latest_failed"),
-            F.expr(f"percentile(secs, {_PERCENTILES})").alias("secs"),
+            sorted_values("secs").alias("secs"),
             F.sum("written").alias("rows_written"),
             _mean(F.sum("rate_sum"), F.sum("rate_count")).alias("mean_validation_rate"),
         )
@@ -199,23 +198,24 @@ def _pipeline_level(frame: DataFrame) -> DataFrame:
             F.col("latest.status").alias("last_status"),
             F.col("latest_failed.started").alias("last_failed_at"),
             F.col("latest_failed.error").alias("last_error_message"),
-            F.col("secs")[0].alias("run_duration_p50_secs"),
-            F.col("secs")[1].alias("run_duration_p95_secs"),
+            percentile_of_sorted("secs", 0.5).alias("run_duration_p50_secs"),
+            percentile_of_sorted("secs", 0.95).alias("run_duration_p95_secs"),
         )
         .drop("latest", "latest_failed", "secs")
     )
 
 
 def _step_level(frame: DataFrame) -> DataFrame:
-    """One row per pipeline, step and phase (columns named as the fields but ``runs``)."""
+    """One row per pipeline, step and phase (columns named as the fields)."""
     return (
         frame.where(_is("row_kind", "step"))
         .groupBy(*STEP_KEY)
         .agg(
             F.min("step_index").alias("order"),
+            F.size(F.collect_set("run_id")).alias("runs"),
             F.count(F.when(_is("step_status", "failed"), 1)).alias("failed"),
             F.count(F.when(_is("step_status", "skipped"), 1)).alias("skipped"),
-            F.expr(f"percentile(duration_secs, {_PERCENTILES})").alias("secs"),
+            sorted_values("duration_secs").alias("secs"),
             F.max("duration_secs").alias("duration_max_secs"),
             F.sum("rows_written").alias("rows_written"),
             F.avg("validation_rate").alias("mean_validation_rate"),
@@ -223,66 +223,35 @@ def _step_level(frame: DataFrame) -> DataFrame:
         )
         .select(
             "*",
-            F.col("secs")[0].alias("duration_p50_secs"),
-            F.col("secs")[1].alias("duration_p95_secs"),
+            percentile_of_sorted("secs", 0.5).alias("duration_p50_secs"),
+            percentile_of_sorted("secs", 0.95).alias("duration_p95_secs"),
         )
         .drop("secs")
     )
 
 
-_RULE = T.StructType(
-    [
-        T.StructField("is_rule", T.BooleanType()),
-        T.StructField("rule", T.StringType()),
-        T.StructField("column", T.StringType()),
-        T.StructField("failed_rows", T.LongType()),
-    ]
-)
-
-
-def _run_counts(frame: DataFrame) -> DataFrame:
-    """Per step (``is_rule`` false) and per failing rule of a step: distinct runs, failed rows.
-
-    Each step row gives one entry for its step and one per rule that failed rows; they are
-    grouped with the run first (so the runs are counted distinct by a second, plain count).
-    """
+def _rule_counts(frame: DataFrame) -> DataFrame:
+    """Per failing rule of a step: the rows it failed and the distinct runs it failed in."""
     failed = F.filter(F.col("rule_results"), lambda r: r["failed_rows"] > 0)
-    rules = F.transform(
-        failed,
-        lambda r: F.struct(
-            F.lit(True).alias("is_rule"),
-            r["rule"].alias("rule"),
-            r["column"].alias("column"),
-            r["failed_rows"].cast("long").alias("failed_rows"),
-        ),
-    )
-    step = F.struct(
-        F.lit(False).alias("is_rule"),
-        *(F.lit(None).cast(f.dataType).alias(f.name) for f in _RULE.fields[1:]),
-    )
-    entries = F.concat(F.array(step), F.coalesce(rules, F.array().cast(T.ArrayType(_RULE))))
-    keys = (*STEP_KEY, "is_rule", "rule", "column")
     return (
         frame.where(_is("row_kind", "step"))
-        .select(*STEP_KEY, "run_id", F.explode(entries).alias("e"))
-        .select(*STEP_KEY, "run_id", "e.*")
-        .groupBy(*keys, "run_id")
-        .agg(F.sum("failed_rows").alias("failed_rows"))
-        .groupBy(*keys)
-        .agg(F.count(F.lit(1)).alias("runs"), F.sum("failed_rows").alias("failed_rows"))
+        .select(*STEP_KEY, "run_id", F.explode(failed).alias("r"))
+        .groupBy(*STEP_KEY, F.col("r.rule").alias("rule"), F.col("r.column").alias("column"))
+        .agg(
+            F.sum(F.col("r.failed_rows").cast("long")).alias("failed_rows"),
+            F.size(F.collect_set("run_id")).alias("runs"),
+        )
     )
 
 
-def _top_rules(counts: list[Row], steps: list[Row], limit: int) -> tuple[list[Row], list[Row]]:
-    """Return the step rows with their ``runs`` and each step's ``limit`` top rule rows.
+def _top_rules(rules: list[Row], limit: int) -> list[Row]:
+    """Return each step's ``limit`` top rule rows, with their ``rank`` (1 first).
 
     Rules are ranked per step: most failed rows first, then most runs, then rule and column
     names (NULL first).
     """
-    runs = {tuple(r[k] for k in STEP_KEY): r["runs"] for r in counts if not r["is_rule"]}
-    with_runs = [Row(**r.asDict(), runs=runs.get(tuple(r[k] for k in STEP_KEY), 0)) for r in steps]
-    rules = sorted(
-        (r for r in counts if r["is_rule"]),
+    ordered = sorted(
+        rules,
         key=lambda r: (
             *((r[k] is not None, r[k] or "") for k in STEP_KEY),
             -(r["failed_rows"] or 0),
@@ -295,7 +264,7 @@ def _top_rules(counts: list[Row], steps: list[Row], limit: int) -> tuple[list[Ro
     )
     ranked: list[Row] = []
     rank, previous = 0, None
-    for row in rules:
+    for row in ordered:
         key = tuple(row[k] for k in STEP_KEY)
         rank = rank + 1 if key == previous else 1
         previous = key
@@ -303,7 +272,7 @@ def _top_rules(counts: list[Row], steps: list[Row], limit: int) -> tuple[list[Ro
             ranked.append(Row(**{k: row[k] for k in STEP_KEY}, rank=rank, **{
                 k: row[k] for k in ("rule", "column", "failed_rows", "runs")
             }))  # fmt: skip
-    return with_runs, ranked
+    return ranked
 
 
 def _fields(row: Row, *drop: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ window. The session's time zone is Asia/Kolkata: buckets and instants must still
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -308,3 +309,39 @@ def test_one_metric_without_rows_written_finds_its_own_faults(
     assert expected
     assert {(a.pipeline_name, a.step, a.run_started_at) for a in result.anomalies} >= expected
     assert {a.metric for a in result.anomalies} <= {"duration_secs", "freshness"}
+
+
+def test_freshness_figures_equal_the_pure_rule(spark: SparkSession) -> None:
+    # Irregular starts (ties, a long gap, unsorted input, a run without a start): the
+    # intervals' median and MAD and the threshold are the pure rule's, to the bit; the last
+    # run is the latest start (ties broken by run id); 1 run gives no interval.
+    from sparkforge.reporting._anomaly_rule import freshness_threshold, mad, median
+    from sparkforge.reporting.freshness import freshness_rows
+
+    second = 1_000_000
+    starts = {
+        "jagged": [0, 3_600, 3_600, 7_300, 9_000, 30_000, 33_333, 36_000, 39_601, 43_200],
+        "single": [5_000],
+    }
+    rows = [
+        (name, f"r{i:02d}", t * second)
+        for name, values in starts.items()
+        for i, t in reversed(list(enumerate(values)))
+    ] + [("jagged", "r99", None)]
+    runs = spark.createDataFrame(rows, "pipeline_name string, run_id string, start_us long")
+    as_of_us = 50_000 * second
+    got = {
+        r["pipeline_name"]: r
+        for r in freshness_rows(runs, as_of_us=as_of_us, sensitivity=3.0, min_intervals=3).collect()
+    }
+    values = [float(t) for t in starts["jagged"]]
+    intervals = [b - a for a, b in itertools.pairwise(values)]
+    jagged = got["jagged"]
+    assert (jagged["run_id"], jagged["t_us"], jagged["n_train"]) == ("r09", 43_200 * second, 9)
+    assert jagged["expected"] == median(intervals)
+    assert jagged["upper"] == freshness_threshold(median(intervals), mad(intervals), 3.0)
+    assert (jagged["value"], jagged["found"]) == (6_800.0, None)
+    single = got["single"]
+    assert (single["n_train"], single["expected"], single["upper"], single["found"]) == (
+        0, None, None, None,
+    )  # fmt: skip

@@ -260,9 +260,9 @@ def test_a_report_prints_and_serialises(durations: TrendReport) -> None:
     assert len(data["series"]) == 5 + 2  # orders: run + 4 steps; night: run + 1 step
 
 
-def test_percentiles_from_ranks_equal_sparks_percentile_bit_for_bit(spark: SparkSession) -> None:
+def test_percentiles_of_sorted_values_equal_sparks_bit_for_bit(spark: SparkSession) -> None:
     # Groups of 1 to 40 values with ties, negatives and awkward fractions: every quantile
-    # computed from ranks is the very double Spark's ``percentile`` returns.
+    # computed from the sorted values is the very double Spark's ``percentile`` returns.
     from pyspark.sql import functions as F
 
     from sparkforge.reporting._log_frame import exact_percentiles

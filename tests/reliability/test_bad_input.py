@@ -158,7 +158,7 @@ def _try_reports(spark: SparkSession, table_path: str, examples: int, tally: Cou
 @pytest.mark.parametrize(
     "examples",
     [
-        pytest.param(2_000, id="2000_reports"),
+        pytest.param(1_000, id="1000_reports"),
         pytest.param(25_000, id="25000_reports", marks=pytest.mark.long),
     ],
 )
@@ -306,7 +306,7 @@ def _try_legacy(spark: SparkSession, schema: str, examples: int, tally: Counter[
 @pytest.mark.parametrize(
     "examples",
     [
-        pytest.param(2_000, id="2000_dicts"),
+        pytest.param(1_000, id="1000_dicts"),
         pytest.param(25_000, id="25000_dicts", marks=pytest.mark.long),
     ],
 )

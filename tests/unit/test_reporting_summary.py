@@ -223,27 +223,22 @@ def test_text_contents() -> None:
     assert len({len(line) for line in lines[2:5]}) == 1
 
 
-def test_top_rules_rank_per_step_and_give_steps_their_runs() -> None:
+def test_top_rules_rank_per_step() -> None:
     def count(step: str, rule: str | None, column: str | None, runs: int, failed: int) -> Row:
         return Row(
-            pipeline_name="orders", step=step, phase="silver", is_rule=rule is not None,
-            rule=rule, column=column, runs=runs, failed_rows=failed if rule else None,
+            pipeline_name="orders", step=step, phase="silver", rule=rule, column=column,
+            runs=runs, failed_rows=failed,
         )  # fmt: skip
 
     counts = [
-        count("clean", None, None, 4, 0),
         count("clean", "b", "id", 2, 9),
         count("clean", "a", "id", 3, 9),  # same failed rows, more runs: first
         count("clean", "c", "id", 1, 9),
         count("clean", "c", None, 1, 9),  # same figures and rule: the NULL column first
+        count("clean", "d", "id", 5, 8),  # fewer failed rows: last, beyond the top 3
         count("load", "z", "x", 1, 1),
     ]
-    steps = [
-        Row(pipeline_name="orders", step=name, phase="silver", order=order)
-        for name, order in (("clean", 1), ("load", 0), ("idle", 2))
-    ]
-    with_runs, ranked = _top_rules(counts, steps, 3)
-    assert [(r["step"], r["runs"]) for r in with_runs] == [("clean", 4), ("load", 0), ("idle", 0)]
+    ranked = _top_rules(counts, 3)
     assert [(r["step"], r["rank"], r["rule"], r["column"], r["runs"]) for r in ranked] == [
         ("clean", 1, "a", "id", 3),
         ("clean", 2, "b", "id", 2),
