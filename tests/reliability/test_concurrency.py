@@ -84,7 +84,11 @@ def _measure(rows: list[Row], runs: int) -> dict[str, int]:
 
 
 def _check_log(spark: SparkSession, writer: LogWriter, rows: list[Row], runs: int) -> None:
-    """Every run exactly once and whole; one CREATE and one commit per run in the history."""
+    """Every run exactly once and whole; one CREATE and one commit per run in the history.
+
+    Besides them, only the writer's own compactions: one ``OPTIMIZE`` for each run's commit
+    that landed on a multiple of ``compact_every`` (the long variants reach version 100).
+    """
     expected = expected_rows([numbered_report(n) for n in range(runs)], logged_at=LOGGED_AT)
     assert duplicate_keys(rows) == 0
     assert len({row["run_id"] for row in rows}) == runs
@@ -92,10 +96,13 @@ def _check_log(spark: SparkSession, writer: LogWriter, rows: list[Row], runs: in
     assert writer.read_logs().select("run_id").distinct().count() == runs
     quality = writer.validate_data_quality()
     assert quality.passed, quality.failures
-    operations = Counter(
-        str(r["operation"]) for r in ops.history(spark, writer.table).select("operation").collect()
+    history = ops.history(spark, writer.table).select("version", "operation").collect()
+    operations = Counter(str(r["operation"]) for r in history)
+    every = writer.config.compact_every
+    owed = sum(
+        1 for r in history if r["operation"] == "WRITE" and every and r["version"] % every == 0
     )
-    assert operations == Counter({"CREATE TABLE": 1, "WRITE": runs})
+    assert operations == Counter({"CREATE TABLE": 1, "WRITE": runs, "OPTIMIZE": owed}), operations
 
 
 def _processes(
