@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 
 from sparkforge.reporting._anomaly_rule import MAD_SCALE
-from sparkforge.reporting._log_frame import percentile_of_sorted
+from sparkforge.reporting._log_frame import percentile_of_sorted, sorted_values
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -53,11 +53,7 @@ def freshness_rows(
     starts = (
         runs.where(F.col("start_us").isNotNull())
         .groupBy("pipeline_name")
-        .agg(
-            F.array_sort(F.collect_list(F.struct(F.col("start_us").alias("t_us"), "run_id"))).alias(
-                "starts"
-            )
-        )
+        .agg(sorted_values(F.struct(F.col("start_us").alias("t_us"), "run_id")).alias("starts"))
     )
     # Each step its own select: an array the next one reads several times is computed once.
     instants = F.col("instants")

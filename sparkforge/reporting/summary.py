@@ -35,7 +35,7 @@ from sparkforge.reporting._log_frame import (
     window_filter,
 )
 from sparkforge.reporting._summary_results import LogSummary, PipelineSummary, StepSummary
-from sparkforge.reporting.rule_failures import STEP_KEY, RuleFailureSummary
+from sparkforge.reporting.rule_failures import STEP_KEY, RuleFailureSummary, exploded
 from sparkforge.table_operations.failures import operation_failed
 
 if TYPE_CHECKING:
@@ -231,14 +231,15 @@ def _step_level(frame: DataFrame) -> DataFrame:
 
 
 def _rule_counts(frame: DataFrame) -> DataFrame:
-    """Per failing rule of a step: the rows it failed and the distinct runs it failed in."""
-    failed = F.filter(F.col("rule_results"), lambda r: r["failed_rows"] > 0)
+    """Per failing rule of a step: the rows it failed and the distinct runs it failed in.
+
+    Over `sparkforge.reporting.rule_failures.exploded`: the rows `rule_failures` returns.
+    """
     return (
-        frame.where(_is("row_kind", "step"))
-        .select(*STEP_KEY, "run_id", F.explode(failed).alias("r"))
-        .groupBy(*STEP_KEY, F.col("r.rule").alias("rule"), F.col("r.column").alias("column"))
+        exploded(frame)
+        .groupBy(*STEP_KEY, "rule", "column")
         .agg(
-            F.sum(F.col("r.failed_rows").cast("long")).alias("failed_rows"),
+            F.sum(F.col("failed_rows").cast("long")).alias("failed_rows"),
             F.size(F.collect_set("run_id")).alias("runs"),
         )
     )
